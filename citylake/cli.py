@@ -1,0 +1,143 @@
+"""The ``citylake`` command.
+
+Commands stay thin: they parse options, call one function of the package, and print.
+A ``CitylakeError`` becomes one line on stderr and exit code 2, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+import sys
+from importlib import metadata
+from typing import Any, Callable, TypeVar
+
+import typer
+
+from citylake.console import OutputFormat, console, err_console, print_rows
+from citylake.errors import CitylakeError
+
+app = typer.Typer(help="citylake: a city's public-data lakehouse.", no_args_is_help=True, pretty_exceptions_enable=False)
+server_app = typer.Typer(help="The local Spark Connect server that owns the lake's catalog.", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn the errors a user can fix into one line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CitylakeError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+VERSIONED = ("citylake", "pyspark", "delta-spark", "apache-sedona", "apache-airflow", "dbt-core", "dbt-spark",
+             "great-expectations", "astronomer-cosmos", "splink", "python-stdnum", "cpca")
+
+
+@app.command()
+@user_errors
+def info(
+    tables: bool = typer.Option(True, help="List the lake's tables (starts the Spark server if needed)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or csv."),
+) -> None:
+    """Versions, settings, where the lake is, and which tables exist."""
+    from citylake.lake import list_tables
+    from citylake.settings import get_settings
+
+    settings = get_settings()
+    versions = {"python": platform.python_version()}
+    for dist in VERSIONED:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    found = list_tables(settings) if tables else []
+    if fmt is not OutputFormat.table:
+        print_rows(["schema", "table", "format"], [(t.schema, t.name, t.format) for t in found], fmt)
+        return
+    print_rows(["package", "version"], versions.items(), fmt, title="Versions")
+    flat = _flatten(settings.public_dict())
+    print_rows(["setting", "value"], flat.items(), fmt, title="Settings")
+    console.print(f"lake: [bold]{settings.lake}[/]   home: {settings.home}")
+    if tables:
+        print_rows(["schema", "table", "format"], [(t.schema, t.name, t.format) for t in found], fmt,
+                   title=f"Tables ({len(found)})")
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+@app.command()
+@user_errors
+def sql(
+    query: str = typer.Argument(..., help='A Spark SQL statement, e.g. "SELECT * FROM gold.dim_person".'),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json (array of objects) or csv."),
+    limit: int = typer.Option(1000, help="At most this many rows are printed (0: all)."),
+) -> None:
+    """Run a query on the lake and print the result."""
+    from citylake.lake import run_query
+
+    columns, rows = run_query(query, limit=limit or None)
+    print_rows(columns, rows, fmt)
+
+
+@server_app.command("start")
+@user_errors
+def server_start() -> None:
+    """Start the server (no-op when one answers already)."""
+    from citylake.connect_server import ConnectServer
+    from citylake.settings import get_settings
+
+    server = ConnectServer(get_settings())
+    with console.status("starting the Spark Connect server…"):
+        took = server.start()
+    note = f"started in {took:.1f} s" if took else "already running"
+    console.print(f"Spark Connect server at {server.settings.spark.remote}: {note} (log: {server.log_file})", soft_wrap=True)
+
+
+@server_app.command("stop")
+@user_errors
+def server_stop() -> None:
+    """Stop the server this home started."""
+    from citylake.connect_server import ConnectServer
+    from citylake.settings import get_settings
+
+    stopped = ConnectServer(get_settings()).stop()
+    console.print("stopped" if stopped else "no server of this home was running")
+
+
+@server_app.command("status")
+@user_errors
+def server_status(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
+    """Whether the server answers, and its pid, master and log."""
+    from citylake.connect_server import ConnectServer
+    from citylake.settings import get_settings
+
+    status = ConnectServer(get_settings()).status()
+    print_rows(list(status), [list(status.values())], fmt)
+    if not status["up"]:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,78 @@
+"""Test-session fixtures: an isolated citylake home and one shared Spark Connect server.
+
+The whole run uses its own home (lake, metastore, logs) in a temporary folder and its
+own server port, so tests never touch a developer's lake or a running demo. The
+environment variables are set for the test process and inherited by every
+subprocess the tests start, so those connect to the same server.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from citylake.settings import Settings, reload_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def citylake_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    home = tmp_path_factory.mktemp("citylake-home")
+    env = {
+        "CITYLAKE_HOME": str(home),
+        "CITYLAKE_SPARK__REMOTE": f"sc://127.0.0.1:{free_port()}",
+        "CITYLAKE_SPARK__DRIVER_MEMORY": "3g",
+        "CITYLAKE_SPARK__SHUFFLE_PARTITIONS": "4",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    reload_settings()
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reload_settings()
+
+
+@pytest.fixture(scope="session")
+def settings(citylake_env: dict[str, str]) -> Settings:
+    return reload_settings()
+
+
+@pytest.fixture(scope="session")
+def spark(settings: Settings):  # type: ignore[no-untyped-def]
+    """The one session of the test run: a client of the test home's Connect server."""
+    from citylake.connect_server import ConnectServer
+    from citylake.spark import ensure_schemas, get_spark
+
+    server = ConnectServer(settings)
+    session = get_spark(settings)
+    ensure_schemas(session, settings)
+    yield session
+    session.stop()
+    server.stop()
+
+
+@pytest.fixture
+def scratch_schema(spark, request: pytest.FixtureRequest) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A schema of its own for one test, dropped afterwards."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:60].lower()
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {name}")
+    yield name
+    spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
