@@ -97,14 +97,34 @@ def sql(
     print_rows(columns, rows, fmt)
 
 
+@app.command()
+@user_errors
+def check() -> None:
+    """Prove the lakehouse works here: Delta write, MERGE, time travel, catalog, Sedona join."""
+    from citylake.selfcheck import run_selfcheck
+    from citylake.spark import get_spark
+
+    with console.status("checking the lakehouse…"):
+        results = run_selfcheck(get_spark())
+    print_rows(["check", "ok", "seconds", "observed"],
+               [(r.name, "yes" if r.ok else "NO", f"{r.seconds:.1f}", r.error or r.observed) for r in results],
+               OutputFormat.table, title="citylake check")
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
 @server_app.command("start")
 @user_errors
-def server_start() -> None:
+def server_start(
+    foreground: bool = typer.Option(False, help="Run in this process, logging to stdout (containers, supervisors)."),
+) -> None:
     """Start the server (no-op when one answers already)."""
     from citylake.connect_server import ConnectServer
     from citylake.settings import get_settings
 
     server = ConnectServer(get_settings())
+    if foreground:
+        server.run_foreground()
     with console.status("starting the Spark Connect server…"):
         took = server.start()
     note = f"started in {took:.1f} s" if took else "already running"
@@ -133,6 +153,27 @@ def server_status(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format
     print_rows(list(status), [list(status.values())], fmt)
     if not status["up"]:
         raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def airflow() -> None:
+    """Start Airflow standalone with citylake's DAGs and plugins; prints the URL and login."""
+    import os
+    import shutil
+
+    from citylake.airflow_home import admin_password, airflow_env
+    from citylake.settings import get_settings
+
+    settings = get_settings()
+    env = dict(os.environ, **airflow_env(settings))
+    bin_dir = os.path.dirname(sys.executable)  # standalone starts `airflow` subprocesses by name
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    password = admin_password(settings)
+    console.print(f"Airflow UI: [bold]http://localhost:{settings.airflow.port}[/]  login: "
+                  f"[bold]{settings.airflow.admin_user}[/] / [bold]{password}[/]  (Ctrl-C stops it)", soft_wrap=True)
+    exe = shutil.which("airflow", path=bin_dir) or "airflow"
+    os.execvpe(exe, [exe, "standalone"], env)
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m

@@ -87,6 +87,8 @@ class ConnectServer:
         jars = check_settings(self.settings)
         conf = spark_conf(self.settings, jars)
         conf["spark.app.name"] = "citylake-connect"
+        # The server binds to the host of the remote URL: loopback by default, never every
+        # interface unless the settings say so (sc://0.0.0.0:15002 in a container).
         conf["spark.connect.grpc.binding.address"] = self.host if self.host != "localhost" else "127.0.0.1"
         conf["spark.connect.grpc.binding.port"] = str(self.port)
         conf["spark.connect.grpc.port.maxRetries"] = "0"
@@ -105,20 +107,30 @@ class ConnectServer:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(SPARK_HOME=str(spark_home()), PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+        if self._drives_loopback_master():
+            env["SPARK_LOCAL_IP"] = "127.0.0.1"
+        env.pop("SPARK_REMOTE", None)
+        env.pop("SPARK_CONNECT_MODE_ENABLED", None)
+        return env
+
+    def run_foreground(self) -> None:
+        """Replace this process with the server (containers, supervisors): no pid file, logs to stdout."""
+        cmd = self.command()
+        prepare_dirs(self.settings)
+        os.chdir(self.settings.home / "tmp")
+        os.execvpe(cmd[0], cmd, self.environment())
+
     def start(self) -> float:
-        """Start the server unless one answers already; returns the seconds it took."""
+        """Start the server detached unless one answers already; returns the seconds it took."""
         started = time.monotonic()
         with self._lock():
             if self.is_up():
                 return 0.0
             cmd = self.command()
             prepare_dirs(self.settings)
-            env = dict(os.environ)
-            env.update(SPARK_HOME=str(spark_home()), PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
-            if self._drives_loopback_master():
-                env["SPARK_LOCAL_IP"] = "127.0.0.1"
-            env.pop("SPARK_REMOTE", None)
-            env.pop("SPARK_CONNECT_MODE_ENABLED", None)
             with open(self.log_file, "ab") as log:
                 proc = subprocess.Popen(
                     cmd,
@@ -126,7 +138,7 @@ class ConnectServer:
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     cwd=self.settings.home / "tmp",
-                    env=env,
+                    env=self.environment(),
                     start_new_session=True,
                 )
             self.pid_file.write_text(str(proc.pid))

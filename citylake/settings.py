@@ -92,6 +92,14 @@ class S3Settings(BaseModel):
     path_style: bool = Field(True, description="Path-style access (MinIO needs it).")
 
 
+class AirflowSettings(BaseModel):
+    """The local Airflow that `make airflow` starts (standalone); a team runs docker-compose.yml."""
+
+    port: int = Field(8080, description="Port of Airflow's API server and UI.")
+    admin_user: str = Field("admin", description="Login of the admin user (simple auth manager).")
+    database_url: str = Field("", description="Airflow's metadata database (SQLAlchemy URL); empty: SQLite under <home>/airflow.")
+
+
 class Settings(BaseSettings):
     """Everything configurable in citylake, in one place."""
 
@@ -108,6 +116,7 @@ class Settings(BaseSettings):
     spark: SparkSettings = Field(default_factory=SparkSettings)
     metastore: MetastoreSettings = Field(default_factory=MetastoreSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 
     @classmethod
     def settings_customise_sources(

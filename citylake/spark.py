@@ -9,6 +9,7 @@ in-process from the same configuration, which is what spark-submit jobs use.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -189,6 +190,10 @@ def _connect_session(settings: Settings) -> SparkSession:
             server.start()
     from pyspark.sql import SparkSession
 
+    # pyspark logs every failed query, JVM stack included, before raising it; the
+    # caller gets the exception anyway, so these logs only bury its message.
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return SparkSession.builder.remote(settings.spark.remote).getOrCreate()
 
 
