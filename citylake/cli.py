@@ -21,6 +21,7 @@ app = typer.Typer(help="citylake: a city's public-data lakehouse.", no_args_is_h
 server_app = typer.Typer(help="The local Spark Connect server that owns the lake's catalog.", no_args_is_help=True)
 app.add_typer(server_app, name="server")
 
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,6 +38,14 @@ def user_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+
+def _register_generate() -> None:
+    from citylake.generate.command import generate
+
+    app.command("generate")(user_errors(generate))
+
+
+_register_generate()
 
 VERSIONED = ("citylake", "pyspark", "delta-spark", "apache-sedona", "apache-airflow", "dbt-core", "dbt-spark",
              "great-expectations", "astronomer-cosmos", "splink", "python-stdnum", "cpca")
@@ -111,6 +120,107 @@ def check() -> None:
                OutputFormat.table, title="citylake check")
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+def _parse_days(days: str, available: list[Any]) -> list[Any]:
+    import datetime as dt
+
+    if days == "all":
+        return available
+    try:
+        return [dt.date.fromisoformat(d.strip()) for d in days.split(",")]
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD[,YYYY-MM-DD…] or all") from None
+
+
+def _run_days(day_list: list[Any], sources: list[str] | None) -> list[str]:
+    """Run the days with a progress bar; returns the failures, one line each."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from citylake.contracts import load_contracts
+    from citylake.pipeline import run_day, steps
+    from citylake.settings import get_settings
+
+    settings = get_settings()
+    per_day = len(steps(load_contracts(settings.contracts_dir), sources))
+    failures: list[str] = []
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("pipeline", total=per_day * len(day_list))
+        for day in day_list:
+            bar.update(task, description=f"pipeline {day}")
+
+            def on_step(step: Any, outcome: Any, day: Any = day) -> None:
+                bar.advance(task)
+                if isinstance(outcome, Exception):
+                    failures.append(f"{day} {step.source}.{step.entity} {step.stage}: {outcome}")
+                    bar.console.print(f"[yellow]{failures[-1]}[/]", soft_wrap=True)
+
+            run_day(day, sources, settings, on_step=on_step)
+    return failures
+
+
+@app.command()
+@user_errors
+def run(
+    days: str = typer.Option("all", help="Delivery days: YYYY-MM-DD[,…] or all (every day in the landing zone)."),
+    source: list[str] = typer.Option(None, "--source", help="Only these sources (repeatable)."),
+) -> None:
+    """Run landing → bronze → silver for delivery days (what the source DAGs do, without Airflow)."""
+    from citylake.pipeline import delivery_days
+
+    day_list = _parse_days(days, delivery_days())
+    if not day_list:
+        raise CitylakeError("the landing zone has no day=YYYY-MM-DD folders: generate a city or point CITYLAKE_LANDING_ROOT at one")
+    failures = _run_days(day_list, source or None)
+    console.print(f"{len(day_list)} day(s) done, {len(failures)} step(s) failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def demo(
+    people: int = typer.Option(10_000, help="Registered residents of the generated city."),
+    days: int = typer.Option(2, help="Change days after the initial extract."),
+    seed: int = typer.Option(42, help="Seed of the generated city."),
+) -> None:
+    """Generate a city, run every delivery day through the pipeline, and show what was built."""
+    import time
+
+    from rich.progress import Progress
+
+    from citylake.connect_server import ConnectServer
+    from citylake.demo import ensure_city, reconciliation_summary, table_counts
+    from citylake.pipeline import delivery_days
+    from citylake.settings import get_settings
+    from citylake.spark import get_spark
+
+    settings = get_settings()
+    started = time.monotonic()
+    if settings.spark.remote_is_local:
+        with console.status("starting the Spark Connect server…"):
+            ConnectServer(settings).start()
+    with Progress(console=console) as bar:
+        task = bar.add_task(f"generating a city of {people:,} people", total=people)
+        made = ensure_city(settings, people, days, seed, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        bar.update(task, completed=people)
+    if not made:
+        console.print(f"the city of {people:,} people (seed {seed}) is already in {settings.landing}")
+    failures = _run_days(delivery_days(settings), None)
+    spark = get_spark(settings)
+    counts = table_counts(spark)
+    print_rows(["table", "rows"], counts, OutputFormat.table, title="What the demo built")
+    recon = reconciliation_summary(spark)
+    console.print("reconciliation (ops.batch_reconciliation): " + ", ".join(f"{k}: {v}" for k, v in sorted(recon.items())))
+    console.print(f"done in {time.monotonic() - started:.0f} s; {len(failures)} step(s) reported a problem (above).")
+    console.print("Where to look:\n"
+                  f"  tables     .venv/bin/citylake sql \"SELECT * FROM ops.batch_reconciliation\"\n"
+                  f"  quarantine .venv/bin/citylake sql \"SELECT _reasons, _source_file, _line FROM quarantine.public_security__persons\"\n"
+                  f"  Airflow    make airflow   (DAGs citylake_source__*, UI on http://localhost:{settings.airflow.port})\n"
+                  f"  lake       {settings.lake}", soft_wrap=True, highlight=False)
+    if recon.get("unbalanced"):
+        raise CitylakeError(f"{recon['unbalanced']} batch(es) do not reconcile: see ops.batch_reconciliation")
 
 
 @server_app.command("start")

@@ -92,6 +92,9 @@ class ConnectServer:
         conf["spark.connect.grpc.binding.address"] = self.host if self.host != "localhost" else "127.0.0.1"
         conf["spark.connect.grpc.binding.port"] = str(self.port)
         conf["spark.connect.grpc.port.maxRetries"] = "0"
+        # Clients check these, so a client of another home never writes into this lake.
+        conf["spark.citylake.home"] = str(self.settings.home)
+        conf["spark.citylake.lake"] = self.settings.lake
         cmd = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS]
         for key, value in conf.items():
             cmd += ["--conf", f"{key}={value}"]

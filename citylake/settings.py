@@ -57,6 +57,7 @@ class SparkSettings(BaseModel):
     executor_cores: int | None = Field(None, description="Cores per executor on a cluster; unset lets the cluster decide.")
     shuffle_partitions: int = Field(8, description="spark.sql.shuffle.partitions; the default 200 made jobs 35-60% slower on 2 cores.")
     adaptive: bool = Field(True, description="Adaptive query execution (coalesces small shuffle partitions).")
+    delta_snapshot_partitions: int = Field(2, description="Tasks Delta uses to rebuild a table's state (its default 50 slows small commits).")
     startup_timeout_s: int = Field(180, description="How long to wait for the Connect server to accept clients.")
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, applied last.")
 
@@ -112,7 +113,11 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=_default_home, description="Folder for local state: lake, metastore, logs, server pid files.")
     lake_root: str = Field("", description="Root of the lake: a local folder or s3a://bucket/prefix; empty: <home>/lake.")
+    landing_root: str = Field("", description="Where departments drop their extracts (landing/<source>/<entity>/day=YYYY-MM-DD/); empty: <home>/landing.")
+    metadata_dir: Path = Field(SOURCE_ROOT / "metadata", description="Folder of contracts/, standards/ and openmetadata/.")
     jars_dir: Path = Field(default_factory=_default_jars_dir, description="Folder of the JVM jars that `make setup` copies from Maven (pom.xml).")
+    workers: int = Field(3, ge=1, description="Entities `citylake run` and the demo process at once (each a Spark session of its own).")
+    sources: dict[str, SecretStr] = Field(default_factory=dict, description="SQLAlchemy URLs of relational sources by source id, e.g. {\"civil_affairs\": \"postgresql://…\"}; default: the SQLite file in the landing zone.")
     spark: SparkSettings = Field(default_factory=SparkSettings)
     metastore: MetastoreSettings = Field(default_factory=MetastoreSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
@@ -138,6 +143,14 @@ class Settings(BaseSettings):
     @property
     def lake(self) -> str:
         return self.lake_root or str(self.home / "lake")
+
+    @property
+    def landing(self) -> str:
+        return self.landing_root or str(self.home / "landing")
+
+    @property
+    def contracts_dir(self) -> Path:
+        return self.metadata_dir / "contracts"
 
     @property
     def lake_is_local(self) -> bool:

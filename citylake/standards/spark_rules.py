@@ -136,16 +136,22 @@ def birthplace_codes() -> list[str]:
     return sorted(codes)
 
 
-def citizen_id_reason(c: ColumnOrName, today: ColumnOrName | None = None) -> Column:
-    """missing / format / birthplace / birth_date / check_digit, or NULL when valid."""
+def citizen_id_reason(c: ColumnOrName, today: ColumnOrName | None = None,
+                      birthplace_ok: Column | None = None) -> Column:
+    """missing / format / birthplace / birth_date / check_digit, or NULL when valid.
+
+    ``birthplace_ok`` lets a caller that has already looked the birthplace code up (a
+    join on ``standards.code_lookup``, as silver does) pass the answer instead of the
+    literal list of ~7,000 codes, which would make every plan hundreds of KB larger."""
     today_col = F.current_date() if today is None else _col(today)
-    places = birthplace_codes()
+    places = birthplace_codes() if birthplace_ok is None else None
 
     def rules(s: Column) -> Column:
+        known = birthplace_ok if birthplace_ok is not None else F.substring(s, 1, 6).isin(places)
         return _let(_birth_date_of(s), lambda born: _reason(
             (s.isNull(), "missing"),
             (~_id_shape_ok(s), "format"),
-            (~F.substring(s, 1, 6).isin(places), "birthplace"),
+            (~known, "birthplace"),
             (born.isNull() | (born < F.lit(EARLIEST_BIRTH)) | (born > today_col), "birth_date"),
             (citizen_id_check_digit(s) != F.substring(s, 18, 1), "check_digit"),
         ))

@@ -1,0 +1,111 @@
+"""Airflow DAGs built from the contracts: the only module of the core that knows Airflow.
+
+One DAG per department (``citylake_source__<source>``), and in it, per entity, a task
+group ``freshness → bronze → silver``. Each silver task produces an Airflow Asset, so
+gold runs when its inputs change. Tasks are thin: they call ``citylake.pipeline`` and
+return its small report; data never travels through XCom. Building the DAGs reads the
+contracts only: no Spark, no I/O beyond the YAML, so DAG parsing stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from airflow.sdk import DAG, Asset, Param, TaskGroup, TriggerRule, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from citylake.contracts import EntityContract, SourceContract, load_contracts, table_name
+from citylake.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: The first day the pipeline has deliveries for (the synthetic city's base date).
+START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+DEFAULT_ARGS = {"owner": "citylake", "retries": 2, "retry_delay": dt.timedelta(seconds=30)}
+
+
+def silver_asset(source: str, entity: str) -> Asset:
+    table = table_name(source, entity)
+    return Asset(name=f"silver.{table}", uri=f"citylake://silver/{table}", group="silver")
+
+
+def processing_day(context: dict[str, Any]) -> dt.date:
+    """The delivery day a run works on: the ``day`` param if given, else the run's logical
+    date (or, for a manual run without one, when it was triggered)."""
+    day = (context.get("params") or {}).get("day")
+    if day:
+        return dt.date.fromisoformat(str(day))
+    when = context.get("logical_date") or context["dag_run"].run_after
+    return when.date()
+
+
+@task(task_id="freshness")
+def check_freshness(source: str, entity: str, freshness_hours: int, **context: Any) -> str:
+    """Is there a delivery for the day, or at least one recent enough? Skips the group when
+    nothing new arrived within the limit; fails when the source has gone stale."""
+    from citylake.freshness import freshness
+
+    day = processing_day(context)
+    state = freshness(source, entity, day, freshness_hours)
+    log.info("%s.%s on %s: %s", source, entity, day, state.message)
+    if state.status == "stale":
+        raise RuntimeError(state.message)
+    if state.status == "no_delivery":
+        raise AirflowSkipException(state.message)
+    return state.message
+
+
+@task(task_id="bronze")
+def ingest_bronze(source: str, entity: str, **context: Any) -> dict[str, Any]:
+    """Land the day's files in bronze (re-running adds nothing); fails, after loading the
+    readable files, if a file was rejected."""
+    from citylake import pipeline
+
+    return pipeline.bronze(source, entity, processing_day(context))
+
+
+@task(task_id="silver", trigger_rule=TriggerRule.NONE_SKIPPED)
+def build_silver(source: str, entity: str, **context: Any) -> dict[str, Any]:
+    """Standardize, validate, quarantine, deduplicate and merge (SCD2) the new bronze batches."""
+    from citylake import pipeline
+
+    return pipeline.silver(source, entity, processing_day(context))
+
+
+def _entity_group(contract: SourceContract, entity: EntityContract) -> TaskGroup:
+    with TaskGroup(group_id=entity.name, tooltip=entity.title) as group:
+        fresh = check_freshness(contract.source, entity.name, entity.freshness_hours)
+        landed = ingest_bronze(contract.source, entity.name)
+        refined = build_silver.override(outlets=[silver_asset(contract.source, entity.name)])(contract.source, entity.name)
+        fresh >> landed >> refined
+    return group
+
+
+def source_dag(contract: SourceContract) -> DAG:
+    doc = (f"### {contract.department}\n\n{contract.description}\n\nOwner: {contract.owner} · domain: "
+           f"{contract.domain} · contract version {contract.version}\n\nEntities: "
+           + ", ".join(f"`{e.name}` ({e.title})" for e in contract.entities))
+    with DAG(
+        dag_id=f"citylake_source__{contract.source}",
+        description=f"{contract.department}: landing → bronze → silver",
+        schedule=contract.schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["citylake", "source", contract.domain],
+        doc_md=doc,
+        params={"day": Param(None, type=["null", "string"], format="date",
+                             description="Delivery day to process (YYYY-MM-DD); empty: the run's logical date.")},
+    ) as dag:
+        for entity in contract.entities:
+            _entity_group(contract, entity)
+    return dag
+
+
+def source_dags(settings: Settings | None = None) -> dict[str, DAG]:
+    """Every department's DAG, by dag_id, for a DAG file's globals()."""
+    settings = settings or get_settings()
+    return {dag.dag_id: dag for dag in (source_dag(c) for c in load_contracts(settings.contracts_dir).values())}
