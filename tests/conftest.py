@@ -10,12 +10,31 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from citylake.settings import Settings, reload_settings
+from citylake.settings import SOURCE_ROOT, Settings, reload_settings
+
+# Airflow reads its configuration when first imported: point it at a private home and
+# at the project's DAGs before any test imports it.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="citylake-airflow-")
+os.environ.update(
+    AIRFLOW_HOME=_AIRFLOW_HOME,
+    AIRFLOW__CORE__DAGS_FOLDER=str(SOURCE_ROOT / "dags"),
+    AIRFLOW__CORE__PLUGINS_FOLDER=str(SOURCE_ROOT / "plugins"),
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{_AIRFLOW_HOME}/airflow.db",
+    AIRFLOW__COSMOS__CACHE_DIR=f"{_AIRFLOW_HOME}/cosmos",
+)
+
+#: The generated city the pipeline tests share: small (fixed costs dominate anyway), with
+#: every defect type, and two change days after the initial extract.
+CITY_PEOPLE = 1000
+CITY_DAYS = 2
+CITY_SEED = 20261126
 
 
 def free_port() -> int:
@@ -29,6 +48,7 @@ def citylake_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     home = tmp_path_factory.mktemp("citylake-home")
     env = {
         "CITYLAKE_HOME": str(home),
+        "CITYLAKE_LANDING_ROOT": str(home / "city" / "landing"),
         "CITYLAKE_SPARK__REMOTE": f"sc://127.0.0.1:{free_port()}",
         "CITYLAKE_SPARK__DRIVER_MEMORY": "3g",
         "CITYLAKE_SPARK__SHUFFLE_PARTITIONS": "4",
@@ -76,3 +96,26 @@ def scratch_schema(spark, request: pytest.FixtureRequest) -> Iterator[str]:  # t
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def city(settings: Settings) -> Path:
+    """A generated city in the test home's landing zone; returns the folder holding
+    ``landing/`` and ``ground_truth/`` (ground truth is for the tests' eyes only)."""
+    from citylake.generate.city import generate_city
+    from citylake.generate.config import load_config
+
+    out = Path(settings.landing).parent
+    generate_city(load_config(None, people=CITY_PEOPLE, seed=CITY_SEED, days=CITY_DAYS, db_url=None), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def airflow_db(citylake_env: dict[str, str]) -> str:
+    """Airflow's metadata database for dag.test(), migrated once per test run."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, timeout=300)
+    return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]

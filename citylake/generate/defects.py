@@ -25,7 +25,7 @@ OUTCOME = {
     "name_homophone": "resolved", "name_typo": "resolved", "fuzzy_duplicate": "resolved",
     "invalid_check_digit": "quarantined", "impossible_date": "quarantined", "unknown_code": "quarantined",
     "id_birthdate_mismatch": "quarantined", "id_gender_mismatch": "quarantined",
-    "orphan_reference": "quarantined", "out_of_range": "quarantined", "malformed_line": "quarantined",
+    "orphan_reference": "flagged", "out_of_range": "quarantined", "malformed_line": "quarantined",
     "truncated_line": "quarantined", "wrong_column_count": "quarantined",
     "exact_duplicate": "deduplicated", "empty_file": "file_rejected", "schema_drift": "file_rejected",
 }

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from citylake.generate.schema import Column as C
 from citylake.generate.schema import Entity
+from citylake.standards.data_elements import data_element
+
+# Coordinates are valid in the ranges of the data standards (China's), so that what the
+# generator calls out_of_range is what silver rejects.
+_LON, _LAT = data_element("DE.longitude"), data_element("DE.latitude")
+LON = {"dtype": "float64", "lo": _LON.min, "hi": _LON.max}
+LAT = {"dtype": "float64", "lo": _LAT.min, "hi": _LAT.max}
 
 CHANGE = ("初始", "出生", "迁入", "迁移", "婚姻变更", "死亡注销", "信息更正")
 ENTERPRISE_CHANGE = ("initial", "established", "changed", "deregistered", "corrected")
@@ -144,8 +151,8 @@ INSTITUTIONS = Entity(
         C("beds", "int", "approved beds", dtype="int64", lo=0, hi=5000),
         C("address", "address", "address"),
         C("division", "code", "district", table="admin_division"),
-        C("longitude", "lon", "longitude", dtype="float64", lo=73, hi=136),
-        C("latitude", "lat", "latitude", dtype="float64", lo=3, hi=54),
+        C("longitude", "lon", "longitude", **LON),
+        C("latitude", "lat", "latitude", **LAT),
         C("phone", "landline", "phone"),
     ),
 )
@@ -240,8 +247,8 @@ ADDRESSES = Entity(
         C("district_code", "code", "district", table="admin_division"),
         C("road", "text", "road name"),
         C("house_number", "int", "house number on the road", dtype="int64", lo=1, hi=9999),
-        C("longitude", "lon", "longitude", dtype="float64", lo=73, hi=136),
-        C("latitude", "lat", "latitude", dtype="float64", lo=3, hi=54),
+        C("longitude", "lon", "longitude", **LON),
+        C("latitude", "lat", "latitude", **LAT),
     ),
     notes="Addresses of households, enterprises, medical institutions, POIs, shelters, warehouses and "
           "hazardous sites; a change day adds the addresses households moved to and new enterprises' addresses.",
@@ -255,16 +262,16 @@ POIS = Entity(
         C("category", "code", "category", table="poi_category"),
         C("address", "address", "address"),
         C("division", "code", "district", table="admin_division"),
-        C("longitude", "lon", "longitude", dtype="float64", lo=73, hi=136),
-        C("latitude", "lat", "latitude", dtype="float64", lo=3, hi=54),
+        C("longitude", "lon", "longitude", **LON),
+        C("latitude", "lat", "latitude", **LAT),
     ),
 )
 
 _PLACE = (
     C("address", "address", "address"),
     C("division", "code", "district", table="admin_division"),
-    C("longitude", "lon", "longitude", dtype="float64", lo=73, hi=136),
-    C("latitude", "lat", "latitude", dtype="float64", lo=3, hi=54),
+    C("longitude", "lon", "longitude", **LON),
+    C("latitude", "lat", "latitude", **LAT),
 )
 
 SHELTERS = Entity(
@@ -351,8 +358,8 @@ IOT_EVENTS = Entity(
         C("value", "float", "reading: water level m, smoke/gas ppm, vehicles per 5 min, AQI", dtype="float64", lo=0, hi=5000),
         C("unit", "enum", "unit of value", values=("m", "ppm", "veh/5min", "AQI")),
         C("division", "code", "district", table="admin_division"),
-        C("longitude", "lon", "longitude", dtype="float64", lo=73, hi=136),
-        C("latitude", "lat", "latitude", dtype="float64", lo=3, hi=54),
+        C("longitude", "lon", "longitude", **LON),
+        C("latitude", "lat", "latitude", **LAT),
         C("status", "enum", "device's own verdict", values=("normal", "alarm")),
     ),
     notes="Micro-batches of at-least-once delivery: a batch may repeat an event (exact_duplicate).",

@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 
 from citylake.contracts import EntityContract, SourceContract, table_name
 from citylake.layers.bronze import bronze_table, logged_batches
-from citylake.layers.protection import protect
+from citylake.layers.protection import encrypted_columns, merge_keys, protect, token_column, tokenized_columns
 from citylake.layers.silver_rules import REASON_TYPE, has_critical, standardize
 from citylake.standards.publish import CODE_LOOKUP
 from citylake.ops import BatchRecord, record_batches
@@ -77,7 +77,9 @@ def ensure_silver_tables(spark: SparkSession, contract: SourceContract, entity: 
 
 
 def _create_silver_tables(spark: SparkSession, contract: SourceContract, entity: EntityContract) -> None:
-    cols = ", ".join(f"`{c.name}` {c.type.upper()}" for c in entity.columns)
+    encrypted = set(encrypted_columns(entity))
+    cols = ", ".join(f"`{c.name}` {'STRING' if c.name in encrypted else c.type.upper()}" for c in entity.columns)
+    cols += "".join(f", `{token_column(t)}` STRING" for t in tokenized_columns(entity))
     history = ", valid_from DATE, valid_to DATE, is_current BOOLEAN" if entity.history == "scd2" else ""
     spark.sql(
         f"""CREATE TABLE IF NOT EXISTS {silver_table(contract, entity)} ({cols}, _row_hash STRING,
@@ -103,10 +105,10 @@ def classify(spark: SparkSession, bronze_rows: DataFrame, contract: SourceContra
     """Every bronze row with its silver values and disposition (a pure function of the
     bronze rows, the code tables and the current silver table)."""
     raw = bronze_rows.select("*", *[F.col(f"`{c.name}`").alias(f"_raw_{c.name}") for c in entity.columns])
-    std = protect(standardize(raw, entity, spark.table(CODE_LOOKUP)), contract, entity)
-    std = std.withColumn("_row_hash", _row_hash(entity))
+    std = standardize(raw, entity, spark.table(CODE_LOOKUP)).withColumn("_row_hash", _row_hash(entity))
+    std = protect(std, contract, entity)  # after the change hash: it must not depend on random IVs
     critical = has_critical(F.col("_reasons"))
-    keys = entity.keys or ["_row_hash"]
+    keys = merge_keys(entity) or ["_row_hash"]
     order = [F.col(f"`{entity.order_by}`").desc_nulls_last()] if entity.order_by else []
     order += [F.col("_day").desc(), F.col("_batch_id").desc(), F.col("_line").desc()]
     rank = F.row_number().over(Window.partitionBy(*[F.col(f"`{k}`") for k in keys]).orderBy(*order))
@@ -158,11 +160,23 @@ def run_silver(spark: SparkSession, settings: Settings, contract: SourceContract
             f"_day = DATE'{day.isoformat()}' AND _batch_id IN ({in_list})")
         classify(spark, bronze_rows, contract, entity).write.mode("overwrite").parquet(plan_uri)
     plan = spark.read.parquet(plan_uri)
-    _write_quarantine(spark, contract, entity, plan, batches)
-    _merge(spark, contract, entity, plan.where(F.col("_disposition") == ACCEPTED), plan_id)
-    report = _reconcile(spark, contract, entity, day, plan, report)
+    counts = _count_dispositions(plan)
+    # The plan is fixed, so an earlier attempt at it wrote nothing where this one has nothing.
+    if any(c[QUARANTINED] for c in counts.values()):
+        _write_quarantine(spark, contract, entity, plan, batches)
+    if any(c[ACCEPTED] for c in counts.values()):
+        _merge(spark, contract, entity, plan.where(F.col("_disposition") == ACCEPTED), plan_id)
+    report = _reconcile(spark, contract, entity, day, counts, report)
     plan_loc.remove_tree()
     return report
+
+
+def _count_dispositions(plan: DataFrame) -> dict[str, dict[str, int]]:
+    rows = plan.groupBy("_batch_id", "_disposition").count().collect()
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["_batch_id"], {ACCEPTED: 0, QUARANTINED: 0, DUPLICATE: 0})[r["_disposition"]] = r["count"]
+    return out
 
 
 def _write_quarantine(spark: SparkSession, contract: SourceContract, entity: EntityContract, plan: DataFrame,
@@ -179,7 +193,7 @@ def _write_quarantine(spark: SparkSession, contract: SourceContract, entity: Ent
 
 
 def _silver_columns(entity: EntityContract) -> list[str]:
-    return [c.name for c in entity.columns] + list(SILVER_META)
+    return [c.name for c in entity.columns] + [token_column(t) for t in tokenized_columns(entity)] + list(SILVER_META)
 
 
 def _merge(spark: SparkSession, contract: SourceContract, entity: EntityContract, accepted: DataFrame, plan_id: str) -> None:
@@ -198,7 +212,7 @@ def _merge(spark: SparkSession, contract: SourceContract, entity: EntityContract
         if entity.history == "append":
             spark.sql(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {view}")
         elif entity.history == "upsert":
-            on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in entity.keys)
+            on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in merge_keys(entity))
             sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols)
             spark.sql(f"""MERGE INTO {table} t USING {view} s ON {on}
                           WHEN MATCHED THEN UPDATE SET {sets}
@@ -214,12 +228,13 @@ def _merge_scd2(spark: SparkSession, table: str, entity: EntityContract, view: s
     """Close the current version of every changed key and insert the new one, in one MERGE:
     each incoming row appears once keyed (to close) and, for keys that exist, once unkeyed
     (to insert)."""
-    keys = entity.keys
-    merge_keys = ", ".join(f"s.`{k}` AS `_mk_{k}`" for k in keys)
-    null_keys = ", ".join(f"CAST(NULL AS {entity.column(k).type.upper()}) AS `_mk_{k}`" for k in keys)
+    keys = merge_keys(entity)
+    types = {k: ("STRING" if k not in entity.keys else entity.column(k).type.upper()) for k in keys}
+    keyed = ", ".join(f"s.`{k}` AS `_mk_{k}`" for k in keys)
+    null_keys = ", ".join(f"CAST(NULL AS {types[k]}) AS `_mk_{k}`" for k in keys)
     join = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     staged = f"""
-        SELECT {merge_keys}, s.* FROM {view} s
+        SELECT {keyed}, s.* FROM {view} s
         UNION ALL
         SELECT {null_keys}, s.* FROM {view} s JOIN {table} t ON {join} AND t.is_current
     """
@@ -234,22 +249,15 @@ def _merge_scd2(spark: SparkSession, table: str, entity: EntityContract, view: s
     )
 
 
-def _reconcile(spark: SparkSession, contract: SourceContract, entity: EntityContract, day: dt.date, plan: DataFrame,
-               report: SilverReport) -> SilverReport:
-    counts = plan.groupBy("_batch_id").agg(
-        F.sum(F.when(F.col("_disposition") == ACCEPTED, 1).otherwise(0)).alias("accepted"),
-        F.sum(F.when(F.col("_disposition") == QUARANTINED, 1).otherwise(0)).alias("quarantined"),
-        F.sum(F.when(F.col("_disposition") == DUPLICATE, 1).otherwise(0)).alias("duplicate"),
-    ).collect()
-    by_batch = {r["_batch_id"]: r for r in counts}
+def _reconcile(spark: SparkSession, contract: SourceContract, entity: EntityContract, day: dt.date,
+               counts: dict[str, dict[str, int]], report: SilverReport) -> SilverReport:
     records = []
     for batch in report.batches:
-        r = by_batch.get(batch)
-        accepted, quarantined, duplicate = (r["accepted"], r["quarantined"], r["duplicate"]) if r else (0, 0, 0)
-        report.accepted += accepted
-        report.quarantined += quarantined
-        report.duplicate += duplicate
-        records.append(BatchRecord(contract.source, entity.name, batch, day, "silver", rows_accepted=accepted,
-                                   rows_quarantined=quarantined, rows_duplicate=duplicate))
+        c = counts.get(batch, {ACCEPTED: 0, QUARANTINED: 0, DUPLICATE: 0})
+        report.accepted += c[ACCEPTED]
+        report.quarantined += c[QUARANTINED]
+        report.duplicate += c[DUPLICATE]
+        records.append(BatchRecord(contract.source, entity.name, batch, day, "silver", rows_accepted=c[ACCEPTED],
+                                   rows_quarantined=c[QUARANTINED], rows_duplicate=c[DUPLICATE]))
     record_batches(spark, records)
     return report

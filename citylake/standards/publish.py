@@ -10,6 +10,7 @@ The tables are rewritten only when the CSVs change (their digest is a table prop
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -65,7 +66,14 @@ def lookup_rows() -> list[tuple[str, str, str | None, bool]]:
 def publish_standards(spark: SparkSession) -> bool:
     """Write the code tables into the lake if their CSVs changed; True if it wrote. The
     lookup table is cached in the server, where every silver job joins it."""
-    written = _write_if_changed(spark)
+    for attempt in range(3):
+        try:
+            written = _write_if_changed(spark)
+            break
+        except Exception:  # another task published at the same moment: look again
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
     spark.table(CODE_LOOKUP).cache()
     return written
 

@@ -18,7 +18,8 @@ NAME_CHANGES = {"name_homophone", "name_typo"}
 def test_manifest_vocabulary_is_closed(manifest: list[dict]) -> None:
     assert {m["defect_type"] for m in manifest} <= set(OUTCOME)
     assert all(m["expected_outcome"] == OUTCOME[m["defect_type"]] for m in manifest)
-    assert {m["expected_outcome"] for m in manifest} == {"corrected", "quarantined", "deduplicated", "resolved", "file_rejected"}
+    assert {m["expected_outcome"] for m in manifest} == {"corrected", "quarantined", "deduplicated", "resolved", "flagged",
+                                                          "file_rejected"}
     # every type of the vocabulary actually occurs in the test city
     assert set(OUTCOME) == {m["defect_type"] for m in manifest}
 
