@@ -40,9 +40,11 @@ def admin_password(settings: Settings) -> str:
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:
+    from citylake.catalog.openlineage import openlineage_env
+
     home = airflow_home(settings)
     db = settings.airflow.database_url or f"sqlite:///{home / 'airflow.db'}"
-    return {
+    return openlineage_env(settings) | {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(SOURCE_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(SOURCE_ROOT / "plugins"),

@@ -20,6 +20,8 @@ from citylake.errors import CitylakeError
 app = typer.Typer(help="citylake: a city's public-data lakehouse.", no_args_is_help=True, pretty_exceptions_enable=False)
 server_app = typer.Typer(help="The local Spark Connect server that owns the lake's catalog.", no_args_is_help=True)
 app.add_typer(server_app, name="server")
+contracts_app = typer.Typer(help="Source contracts (metadata/contracts).", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,13 +41,15 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _register_generate() -> None:
+def _register_subcommands() -> None:
+    from citylake.catalog.commands import catalog_app
     from citylake.generate.command import generate
 
     app.command("generate")(user_errors(generate))
+    app.add_typer(catalog_app, name="catalog")
 
 
-_register_generate()
+_register_subcommands()
 
 VERSIONED = ("citylake", "pyspark", "delta-spark", "apache-sedona", "apache-airflow", "dbt-core", "dbt-spark",
              "great-expectations", "astronomer-cosmos", "splink", "python-stdnum", "cpca")
@@ -221,6 +225,29 @@ def demo(
                   f"  lake       {settings.lake}", soft_wrap=True, highlight=False)
     if recon.get("unbalanced"):
         raise CitylakeError(f"{recon['unbalanced']} batch(es) do not reconcile: see ops.batch_reconciliation")
+
+
+@contracts_app.command("check")
+@user_errors
+def contracts_check() -> None:
+    """Load every contract and check it against the data standards."""
+    from citylake.contracts import clear_cache, load_contracts
+    from citylake.settings import get_settings
+
+    clear_cache()
+    contracts = load_contracts(get_settings().contracts_dir)
+    rows = [(c.source, e.name, e.format, e.history, len(e.columns), ", ".join(e.keys))
+            for c in contracts.values() for e in c.entities]
+    print_rows(["source", "entity", "format", "history", "columns", "keys"], rows, OutputFormat.table,
+               title=f"{len(contracts)} contracts, {len(rows)} entities: all valid")
+
+
+@contracts_app.command("schema")
+def contracts_schema() -> None:
+    """Print the JSON Schema of a contract file (for editors)."""
+    from citylake.contracts import json_schema
+
+    sys.stdout.write(json_schema())
 
 
 @server_app.command("start")

@@ -75,10 +75,15 @@ def build_silver(source: str, entity: str, **context: Any) -> dict[str, Any]:
 
 
 def _entity_group(contract: SourceContract, entity: EntityContract) -> TaskGroup:
+    from citylake.catalog.openlineage import task_datasets
+
+    bronze_in, bronze_out = task_datasets(contract, entity, "bronze")
+    silver_in, silver_out = task_datasets(contract, entity, "silver")
     with TaskGroup(group_id=entity.name, tooltip=entity.title) as group:
         fresh = check_freshness(contract.source, entity.name, entity.freshness_hours)
-        landed = ingest_bronze(contract.source, entity.name)
-        refined = build_silver.override(outlets=[silver_asset(contract.source, entity.name)])(contract.source, entity.name)
+        landed = ingest_bronze.override(inlets=bronze_in, outlets=bronze_out)(contract.source, entity.name)
+        refined = build_silver.override(inlets=silver_in, outlets=[silver_asset(contract.source, entity.name), *silver_out])(
+            contract.source, entity.name)
         fresh >> landed >> refined
     return group
 

@@ -43,6 +43,15 @@ def _session(settings: Settings):  # type: ignore[no-untyped-def]
     return spark
 
 
+def _register(spark: Any, settings: Settings, contract: SourceContract, entity: EntityContract, stage: str,
+              tables: list[str]) -> None:
+    """Asset registration (数据资产注册): a table enters the catalog when its stage first writes it."""
+    from citylake.catalog.register import register_table
+
+    for table in tables:
+        register_table(spark, table, contract, entity, stage, settings)
+
+
 def bronze(source: str, entity: str, day: dt.date, settings: Settings | None = None, strict: bool = True) -> dict[str, Any]:
     """Ingest one entity's delivery of one day into bronze. With ``strict``, raise after
     ingesting the readable files if any file was rejected, so the task shows it."""
@@ -52,7 +61,10 @@ def bronze(source: str, entity: str, day: dt.date, settings: Settings | None = N
     contract, ent = contract_entity(source, entity, settings)
     if ent.format == "stream":
         return stream(source, entity, settings)
-    report = ingest_day(_session(settings), settings, contract, ent, day)
+    spark = _session(settings)
+    report = ingest_day(spark, settings, contract, ent, day)
+    if report.ingested:
+        _register(spark, settings, contract, ent, "bronze", [report.table])
     log.info("%s %s: %d batch(es) ingested (%d rows), %d already present, %d rejected", report.table, day,
              len(report.ingested), report.rows, len(report.skipped), len(report.rejected))
     if strict:
@@ -67,7 +79,10 @@ def stream(source: str, entity: str, settings: Settings | None = None, continuou
 
     settings = settings or get_settings()
     contract, ent = contract_entity(source, entity, settings)
-    report = ingest_stream(_session(settings), settings, contract, ent, continuous=continuous)
+    spark = _session(settings)
+    report = ingest_stream(spark, settings, contract, ent, continuous=continuous)
+    if report is not None and report.files:
+        _register(spark, settings, contract, ent, "bronze", [report.table])
     if report is None:
         return {"table": f"bronze.{source}__{entity}", "continuous": True}
     log.info("%s: %d new micro-batch(es), %d rows", report.table, report.files, report.rows)
@@ -80,7 +95,10 @@ def silver(source: str, entity: str, day: dt.date, settings: Settings | None = N
 
     settings = settings or get_settings()
     contract, ent = contract_entity(source, entity, settings)
-    report = run_silver(_session(settings), settings, contract, ent, day)
+    spark = _session(settings)
+    report = run_silver(spark, settings, contract, ent, day)
+    if report.batches:
+        _register(spark, settings, contract, ent, "silver", [report.table, report.table.replace("silver.", "quarantine.", 1)])
     log.info("%s %s: %d accepted, %d quarantined, %d duplicate from %d batch(es)", report.table, day,
              report.accepted, report.quarantined, report.duplicate, len(report.batches))
     out = asdict(report)

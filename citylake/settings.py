@@ -101,6 +101,16 @@ class AirflowSettings(BaseModel):
     database_url: str = Field("", description="Airflow's metadata database (SQLAlchemy URL); empty: SQLite under <home>/airflow.")
 
 
+class OpenMetadataSettings(BaseModel):
+    """An OpenMetadata server to push the catalog to; the embedded catalog needs none."""
+
+    enabled: bool = Field(False, description="Push to the server after `citylake catalog sync`.")
+    host_port: str = Field("http://localhost:8585/api", description="The server's API root, ending in /api.")
+    jwt_token: SecretStr = Field(SecretStr(""), description="JWT of a bot or user allowed to create entities.")
+    verify_ssl: bool = Field(True, description="Check the server's TLS certificate.")
+    python: str = Field("", description="Python of the OpenMetadata environment; empty: .venv-openmetadata of the checkout.")
+
+
 class Settings(BaseSettings):
     """Everything configurable in citylake, in one place."""
 
@@ -122,6 +132,7 @@ class Settings(BaseSettings):
     metastore: MetastoreSettings = Field(default_factory=MetastoreSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
+    openmetadata: OpenMetadataSettings = Field(default_factory=OpenMetadataSettings)
 
     @classmethod
     def settings_customise_sources(

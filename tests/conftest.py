@@ -50,7 +50,7 @@ def citylake_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         "CITYLAKE_HOME": str(home),
         "CITYLAKE_LANDING_ROOT": str(home / "city" / "landing"),
         "CITYLAKE_SPARK__REMOTE": f"sc://127.0.0.1:{free_port()}",
-        "CITYLAKE_SPARK__DRIVER_MEMORY": "3g",
+        "CITYLAKE_SPARK__DRIVER_MEMORY": "2g",
         "CITYLAKE_SPARK__SHUFFLE_PARTITIONS": "4",
     }
     saved = {k: os.environ.get(k) for k in env}
@@ -108,6 +108,15 @@ def city(settings: Settings) -> Path:
     out = Path(settings.landing).parent
     generate_city(load_config(None, people=CITY_PEOPLE, seed=CITY_SEED, days=CITY_DAYS, db_url=None), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def city_days(city: Path) -> list[str]:
+    """The delivery days of the generated city, in order."""
+    import datetime as dt
+
+    start = dt.date(2026, 1, 1)
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range(CITY_DAYS + 1)]
 
 
 @pytest.fixture(scope="session")

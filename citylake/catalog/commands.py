@@ -138,7 +138,7 @@ def show_command(
             standard = f"{term.request.get('displayName')} ({split(terms[0])[-1]})" if term else None
             marks = [_tag_names(col_tags, "DataGrade"), _tag_names(col_tags, "PII")]
             rows.append((col["name"], col["type"], standard, " ".join(m for m in marks if m) or None,
-                         (col["description"] or "")[:90]))
+                         (col["description"] or "").split(". ")[0][:90]))
         print_rows(["column", "type", "data standard", "grade / PII", "description"], rows, OutputFormat.table,
                    title=f"Columns ({len(rows)})")
         up = [store.short(r["kind"], r["fqn"]) for r in store.neighbours(fqn, upstream=True)]

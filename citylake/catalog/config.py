@@ -1,39 +1,14 @@
-"""The catalog's settings: where the OpenMetadata server is and how to reach it.
-
-``OpenMetadataSettings`` is meant to become ``Settings.openmetadata``
-(``CITYLAKE_OPENMETADATA__HOST_PORT`` …, or ``openmetadata:`` in citylake.yaml). Until it
-is there, ``openmetadata_settings`` reads the same environment variables itself, so the
-change is one field and nothing here moves.
-"""
+"""Where the catalog keeps its files, and how to reach an OpenMetadata server
+(``Settings.openmetadata``: ``CITYLAKE_OPENMETADATA__HOST_PORT`` …)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
-
-from citylake.settings import SOURCE_ROOT, Settings
-
-_ENV = "CITYLAKE_OPENMETADATA__"
-
-
-class OpenMetadataSettings(BaseModel):
-    """An OpenMetadata server to push the catalog to; the embedded catalog needs none."""
-
-    enabled: bool = Field(False, description="Push to the server after `citylake catalog sync`.")
-    host_port: str = Field("http://localhost:8585/api", description="The server's API root, ending in /api.")
-    jwt_token: SecretStr = Field(SecretStr(""), description="JWT of a bot or user allowed to create entities.")
-    verify_ssl: bool = Field(True, description="Check the server's TLS certificate.")
-    python: str = Field("", description="Python of the OpenMetadata environment; empty: .venv-openmetadata of the checkout.")
-
+from citylake.settings import SOURCE_ROOT, OpenMetadataSettings, Settings
 
 def openmetadata_settings(settings: Settings) -> OpenMetadataSettings:
-    configured = getattr(settings, "openmetadata", None)
-    if isinstance(configured, BaseModel):
-        return OpenMetadataSettings.model_validate(configured.model_dump())
-    values = {key[len(_ENV):].lower(): value for key, value in os.environ.items() if key.startswith(_ENV)}
-    return OpenMetadataSettings.model_validate(values)
+    return settings.openmetadata
 
 
 def catalog_dir(settings: Settings) -> Path:

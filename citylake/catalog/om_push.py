@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             pusher.push(payload)
             done[payload["kind"]] += 1
         except Exception as exc:  # noqa: BLE001 - one entity's failure is reported, the rest go on
+            if getattr(exc, "status_code", None) in (401, 403):  # the token, not the payload: stop at once
+                print(json.dumps({"fatal": f"the server refused the token ({exc.status_code}): {first_error(exc)}"}))
+                return 2
             errors.append({"kind": payload["kind"], "fqn": payload["fqn"], "error": first_error(exc)})
     print(json.dumps({"pushed": sum(done.values()), "by_kind": dict(done), "errors": errors}, ensure_ascii=False))
     return 0 if not errors else 1

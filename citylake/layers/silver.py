@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
+from typing import Callable
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -209,19 +211,38 @@ def _merge(spark: SparkSession, contract: SourceContract, entity: EntityContract
     spark.conf.set("spark.databricks.delta.write.txnAppId", f"citylake-silver-{table}-{plan_id}")
     spark.conf.set("spark.databricks.delta.write.txnVersion", "1")
     try:
-        if entity.history == "append":
-            spark.sql(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {view}")
-        elif entity.history == "upsert":
-            on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in merge_keys(entity))
-            sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols)
-            spark.sql(f"""MERGE INTO {table} t USING {view} s ON {on}
-                          WHEN MATCHED THEN UPDATE SET {sets}
-                          WHEN NOT MATCHED THEN INSERT ({quoted}) VALUES ({', '.join(f's.`{c}`' for c in cols)})""")
-        else:
-            _merge_scd2(spark, table, entity, view, cols)
+        _with_retry(lambda: _merge_sql(spark, table, entity, view, cols, quoted))
     finally:
         spark.conf.unset("spark.databricks.delta.write.txnAppId")
         spark.conf.unset("spark.databricks.delta.write.txnVersion")
+
+
+def _with_retry(action: Callable[[], None], attempts: int = 4) -> None:
+    """Retry on Delta's optimistic-concurrency conflicts: a re-run may meet the commit of
+    a killed run's orphaned MERGE, which the server finishes; once it has, the
+    transaction id makes the retry a no-op."""
+    for attempt in range(attempts):
+        try:
+            action()
+            return
+        except Exception as exc:
+            if "Concurrent" not in type(exc).__name__ + str(exc)[:500] or attempt == attempts - 1:
+                raise
+            log.warning("concurrent Delta commit, retrying: %s", str(exc).splitlines()[0][:200])
+            time.sleep(2 * (attempt + 1))
+
+
+def _merge_sql(spark: SparkSession, table: str, entity: EntityContract, view: str, cols: list[str], quoted: str) -> None:
+    if entity.history == "append":
+        spark.sql(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {view}")
+    elif entity.history == "upsert":
+        on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in merge_keys(entity))
+        sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols)
+        spark.sql(f"""MERGE INTO {table} t USING {view} s ON {on}
+                      WHEN MATCHED THEN UPDATE SET {sets}
+                      WHEN NOT MATCHED THEN INSERT ({quoted}) VALUES ({', '.join(f's.`{c}`' for c in cols)})""")
+    else:
+        _merge_scd2(spark, table, entity, view, cols)
 
 
 def _merge_scd2(spark: SparkSession, table: str, entity: EntityContract, view: str, cols: list[str]) -> None:

@@ -88,14 +88,15 @@ def test_lineage_reads_back_through_openmetadatas_client(pushed: tuple[Settings,
         "from citylake.catalog.om_push import connect\n"
         "from metadata.generated.schema.entity.data.table import Table\n"
         f"client = connect({server!r}, {TOKEN!r}, False)\n"
-        f"lineage = client.get_lineage_by_name(entity=Table, fqn={n.table_fqn('gold', 'dim_person')!r}, up_depth=4, down_depth=0)\n"
+        f"lineage = client.get_lineage_by_name(entity=Table, fqn={n.table_fqn('silver', 'public_security__persons')!r}, up_depth=3, down_depth=2)\n"
         "print(json.dumps(sorted(e['fullyQualifiedName'] for e in lineage['nodes'])))\n")
     done = subprocess.run([str(om_python(pushed[0])), "-c", script], capture_output=True, text=True, timeout=300,
                           cwd=SOURCE_ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     nodes = json.loads(done.stdout.strip().splitlines()[-1])
     assert n.container_fqn("public_security", "persons") in nodes
-    assert n.table_fqn("silver", "public_security__persons") in nodes
+    assert n.table_fqn("bronze", "public_security__persons") in nodes
+    assert n.table_fqn("gold", "dim_person") in nodes  # the client's depth is at most 3 each way
 
 
 def test_push_again_updates_in_place(pushed: tuple[Settings, dict[str, Any]], server: str,
