@@ -113,6 +113,7 @@ class Reference(Strict):
 class JdbcSpec(Strict):
     table: str
     day_column: str = Field("day", description="Column holding the delivery day (YYYY-MM-DD) of each row.")
+    row_id_column: str | None = Field(None, description="The table's row id: kept as _line so a steward finds the row.")
 
 
 class EntityContract(Strict):

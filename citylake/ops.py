@@ -74,7 +74,13 @@ def ensure_ops(spark: SparkSession) -> None:
     def create() -> None:
         if not spark.catalog.tableExists(BATCH_LOG):
             cols = ", ".join(f"{name} {kind}" for name, kind in _DDL.items())
-            spark.sql(f"CREATE TABLE IF NOT EXISTS {BATCH_LOG} ({cols}) USING delta")
+            try:
+                spark.sql(f"CREATE TABLE IF NOT EXISTS {BATCH_LOG} ({cols}) USING delta")
+            except Exception:
+                # Two first tasks (of different DAGs) may create it at once; Delta lets
+                # one win and fails the other, which is then done all the same.
+                if not spark.catalog.tableExists(BATCH_LOG):
+                    raise
             spark.sql(_VIEW)
 
     once(spark, "ops", create)

@@ -31,6 +31,9 @@ REQUIRED_JARS = ("delta-spark_", "delta-storage-", "sedona-spark-shaded-", "geot
 SCHEMAS = ("bronze", "silver", "quarantine", "gold", "published", "ops", "standards")
 
 _thread_sessions = threading.local()
+#: The main thread's session per server: ``getOrCreate()`` would hand back the active
+#: session even when it is connected to another server (another home's lake).
+_main_sessions: dict[str, "SparkSession"] = {}
 
 _MASTER_PATTERN = re.compile(
     r"^(local(\[(\*|\d+)(,\s*\d+)?\])?|local-cluster\[\d+,\s*\d+,\s*\d+\]|spark://[^/\s]+(:\d+)?(,[^/\s]+(:\d+)?)*|k8s://\S+|yarn|mesos://\S+)$"
@@ -201,7 +204,10 @@ def _connect_session(settings: Settings) -> SparkSession:
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if threading.current_thread() is threading.main_thread():
-        spark = SparkSession.builder.remote(settings.spark.remote).getOrCreate()
+        spark = _main_sessions.get(settings.spark.remote)
+        if spark is None or spark.is_stopped:
+            spark = SparkSession.builder.remote(settings.spark.remote).create()
+            _main_sessions[settings.spark.remote] = spark
     else:  # a session of its own per thread: session settings (Delta's txn ids) are per session
         spark = getattr(_thread_sessions, "spark", None)
         if spark is None or spark.is_stopped:
@@ -225,11 +231,15 @@ def _classic_session(settings: Settings) -> SparkSession:
     jars = check_settings(settings)
     prepare_dirs(settings)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
+    # Under spark-submit, what its command line set (master, memory, jars) wins.
+    submitted = dict(SparkConf().getAll())
     builder = SparkSession.builder
     for key, value in spark_conf(settings, jars).items():
-        builder = builder.config(key, value)
+        if key not in submitted:
+            builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # the JVM's own message, without its stack

@@ -31,9 +31,11 @@ os.environ.update(
 )
 
 #: The generated city the pipeline tests share: small (fixed costs dominate anyway), with
-#: every defect type, and two change days after the initial extract.
+#: every defect type, and one change day after the initial extract (the schema-drift day
+#: moved onto it and empty part files more likely), so SCD2 changes, updates, rejected
+#: files and late rows are all exercised.
 CITY_PEOPLE = 1000
-CITY_DAYS = 2
+CITY_DAYS = 1
 CITY_SEED = 20261126
 
 
@@ -106,7 +108,8 @@ def city(settings: Settings) -> Path:
     from citylake.generate.config import load_config
 
     out = Path(settings.landing).parent
-    generate_city(load_config(None, people=CITY_PEOPLE, seed=CITY_SEED, days=CITY_DAYS, db_url=None), out)
+    generate_city(load_config(None, people=CITY_PEOPLE, seed=CITY_SEED, days=CITY_DAYS, db_url=None,
+                              defects={"schema_drift_day": CITY_DAYS, "empty_file": 0.3}), out)
     return out
 
 

@@ -17,10 +17,11 @@ SURNAME_P = _SURNAME_WEIGHT / _SURNAME_WEIGHT.sum()
 MALE_CHARS = "伟强军华国明杰涛斌超刚平辉鹏磊勇峰建林波宇浩俊鑫成东海亮飞龙文博志轩睿子德金荣庆祥福贵兵正立鸿晓凯健新春永"
 FEMALE_CHARS = "红丽静敏燕艳娟霞秀兰凤洁梅琳婷雪颖慧晶莉玲芳英萍欣怡晨阳佳嘉思雨诗欢瑞涵梓丹倩璐琪悦彤萱妍蕾晓春"
 
-#: Simplified → traditional, for the characters above that have a distinct traditional form.
+#: Simplified → traditional, for the characters above that have a distinct traditional form
+#: (肖 is not here: 蕭 is the traditional form of 萧, a different surname).
 TRADITIONAL = str.maketrans(dict(zip(
-    "张刘陈杨黄赵吴孙马罗郑谢许韩冯邓肖蒋叶苏吕卢钟谭陆贾韦邹龙贺顾龚万钱严汤伟强军华国红丽静艳兰凤洁颖杰涛刚辉鹏东飞轩诗欢阳凯荣庆贵鸿晓悦",
-    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭蔣葉蘇呂盧鍾譚陸賈韋鄒龍賀顧龔萬錢嚴湯偉強軍華國紅麗靜艷蘭鳳潔穎傑濤剛輝鵬東飛軒詩歡陽凱榮慶貴鴻曉悅",
+    "张刘陈杨黄赵吴孙马罗郑谢许韩冯邓蒋叶苏吕卢钟谭陆贾韦邹龙贺顾龚万钱严汤伟强军华国红丽静艳兰凤洁颖杰涛刚辉鹏东飞轩诗欢阳凯荣庆贵鸿晓悦",
+    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蔣葉蘇呂盧鍾譚陸賈韋鄒龍賀顧龔萬錢嚴湯偉強軍華國紅麗靜艷蘭鳳潔穎傑濤剛輝鵬東飛軒詩歡陽凱榮慶貴鴻曉悅",
 )))
 
 #: Same-sounding characters a clerk types from pinyin (黄/王 is the Wuhan classic).

@@ -41,6 +41,7 @@ class IngestReport:
     ingested: list[BatchRecord] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # batches already in bronze
     rejected: list[BatchRecord] = field(default_factory=list)
+    created: bool = False  # the table was created or gained columns: the catalog must hear of it
 
     @property
     def rows(self) -> int:
@@ -71,9 +72,9 @@ def content_batch_id(loc: Location, day: dt.date) -> str:
     return f"{day.isoformat()}-{digest.hexdigest()[:20]}"
 
 
-def ensure_bronze_table(spark: SparkSession, table: str, columns: list[str]) -> None:
+def ensure_bronze_table(spark: SparkSession, table: str, columns: list[str], evolve: bool = False) -> bool:
     """Create the table (all contract columns as text, partitioned by day, append-only) or add
-    columns a drifting delivery brought under the ``evolve`` policy."""
+    columns a drifting delivery brought under the ``evolve`` policy; True if it did either."""
     if not spark.catalog.tableExists(table):
         cols = ", ".join(f"`{c}` STRING" for c in columns)
         spark.sql(
@@ -83,11 +84,14 @@ def ensure_bronze_table(spark: SparkSession, table: str, columns: list[str]) -> 
                 USING delta PARTITIONED BY (_day)
                 TBLPROPERTIES ('delta.appendOnly' = 'true')"""
         )
-        return
+        return True
+    if not evolve:
+        return False
     have = {f.name for f in spark.table(table).schema.fields}
     new = [c for c in columns if c not in have]
     if new:
         spark.sql(f"ALTER TABLE {table} ADD COLUMNS ({', '.join(f'`{c}` STRING' for c in new)})")
+    return bool(new)
 
 
 def batches_in_bronze(spark: SparkSession, table: str, day: dt.date) -> dict[str, int]:
@@ -148,6 +152,29 @@ def logged_batches(spark: SparkSession, source: str, entity: str, day: dt.date) 
     return out
 
 
+def _landed(spark: SparkSession, table: str, source: str, entity: str, day: dt.date) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """What bronze holds for the day and what the log says, in one round trip."""
+    from pyspark.errors import AnalysisException
+
+    ensure_ops(spark)
+    log_query = f"""SELECT DISTINCT stage, batch_id, CAST(NULL AS BIGINT) AS n FROM {BATCH_LOG}
+                    WHERE source = '{source}' AND entity = '{entity}' AND day = DATE'{day.isoformat()}'"""
+    bronze_query = f"""SELECT 'present' AS stage, _batch_id AS batch_id, count(*) AS n FROM {table}
+                       WHERE _day = DATE'{day.isoformat()}' GROUP BY _batch_id"""
+    try:
+        rows = spark.sql(f"{log_query} UNION ALL {bronze_query}").collect()
+    except AnalysisException:  # no bronze table yet
+        rows = spark.sql(log_query).collect()
+    present: dict[str, int] = {}
+    stages: dict[str, set[str]] = {"bronze": set(), "rejected": set(), "silver": set()}
+    for r in rows:
+        if r["stage"] == "present":
+            present[r["batch_id"]] = r["n"]
+        else:
+            stages.setdefault(r["stage"], set()).add(r["batch_id"])
+    return present, stages
+
+
 def ingest_day(spark: SparkSession, settings: Settings, contract: SourceContract, entity: EntityContract,
                day: dt.date) -> IngestReport:
     """Ingest every file (or the SQL day) of one entity's delivery into bronze."""
@@ -155,8 +182,7 @@ def ingest_day(spark: SparkSession, settings: Settings, contract: SourceContract
         return _ingest_sql_day(spark, settings, contract, entity, day)
     table = bronze_table(contract, entity)
     report = IngestReport(table, day)
-    present = batches_in_bronze(spark, table, day)
-    stages = logged_batches(spark, contract.source, entity.name, day)
+    present, stages = _landed(spark, table, contract.source, entity.name, day)
     logged, rejected_before = stages["bronze"], stages["rejected"]
     for loc in delivery_files(settings, contract, entity, day):
         rel = _relative(settings, loc)
@@ -171,7 +197,7 @@ def ingest_day(spark: SparkSession, settings: Settings, contract: SourceContract
                 for _ in batches:
                     pass
             else:
-                ensure_bronze_table(spark, table, colmap.columns)
+                report.created |= ensure_bronze_table(spark, table, colmap.columns, entity.schema_drift == "evolve")
                 stage = _stage(settings, table, batch_id, colmap, batches, rel, day)
                 _append_staged(spark, table, stage)
         except (UnreadableFile, SchemaDriftError) as exc:
@@ -222,20 +248,22 @@ def _ingest_sql_day(spark: SparkSession, settings: Settings, contract: SourceCon
     report = IngestReport(table, day)
     url = source_url(settings, contract)
     engine = sa.create_engine(url)
+    spec = entity.jdbc
+    order = f' ORDER BY "{spec.row_id_column}"' if spec.row_id_column else ""
     try:
         with engine.connect() as conn:
-            query = sa.text(f'SELECT * FROM "{entity.jdbc.table}" WHERE "{entity.jdbc.day_column}" = :day')
+            query = sa.text(f'SELECT * FROM "{spec.table}" WHERE "{spec.day_column}" = :day{order}')
             result = conn.execute(query, {"day": day.isoformat()})
             columns = list(result.keys())
             rows = [tuple(r) for r in result]
     except sa.exc.SQLAlchemyError as exc:
-        raise CitylakeError(f"{contract.source}.{entity.name}: cannot read {entity.jdbc.table} over SQL "
-                            f"({str(exc).splitlines()[0]}); check CITYLAKE_SOURCES__{contract.source.upper()}") from None
+        raise CitylakeError(f"{contract.source}.{entity.name}: cannot read {spec.table} over SQL "
+                            f"({str(exc).splitlines()[0]}); check CITYLAKE_SOURCES") from None
     finally:
         engine.dispose()
     digest = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()[:20]
     batch_id = f"{day.isoformat()}-{digest}"
-    rel = f"{contract.source}/{entity.jdbc.table}?{entity.jdbc.day_column}={day.isoformat()}"
+    rel = f"{contract.source}/{spec.table}?{spec.day_column}={day.isoformat()}"
     if not rows:
         return report
     present = batches_in_bronze(spark, table, day)
@@ -243,14 +271,16 @@ def _ingest_sql_day(spark: SparkSession, settings: Settings, contract: SourceCon
         report.skipped.append(batch_id)
         return report
     stats = ReadStats()
-    kept = [c for c in columns if c != entity.jdbc.day_column]
-    colmap, batches = read_rows(entity, kept, ([v for c, v in zip(columns, r) if c != entity.jdbc.day_column]
-                                              for r in rows), stats, rel)
+    skip = {spec.day_column, spec.row_id_column}
+    keep = [i for i, c in enumerate(columns) if c not in skip]
+    row_id = columns.index(spec.row_id_column) if spec.row_id_column else None
+    numbered = ((r[row_id] if row_id is not None else n, tuple(r[i] for i in keep)) for n, r in enumerate(rows))
+    colmap, batches = read_rows(entity, [columns[i] for i in keep], numbered, stats, rel)
     if batch_id in present:
         for _ in batches:
             pass
     else:
-        ensure_bronze_table(spark, table, colmap.columns)
+        report.created |= ensure_bronze_table(spark, table, colmap.columns, entity.schema_drift == "evolve")
         stage = _stage(settings, table, batch_id, colmap, batches, rel, day)
         _append_staged(spark, table, stage)
     report.ingested.append(BatchRecord(contract.source, entity.name, batch_id, day, "bronze", file=rel,

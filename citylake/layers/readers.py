@@ -359,16 +359,17 @@ def _as_text_list(array: pa.Array) -> list[str | None]:
         return [_text(v) for v in array.to_pylist()]
 
 
-def read_rows(entity: EntityContract, columns: list[str], rows: Iterable[tuple[Any, ...]], stats: ReadStats,
+def read_rows(entity: EntityContract, columns: list[str], rows: Iterable[tuple[int, tuple[Any, ...]]], stats: ReadStats,
               source_name: str, chunk_rows: int = 100_000) -> tuple[ColumnMap, Iterator[pa.RecordBatch]]:
-    """Rows from a SQL source (column names and tuples), mapped like a file's."""
+    """Rows from a SQL source — (row id, values) pairs under the column names — mapped like
+    a file's, the row id standing for the line."""
     colmap = ColumnMap(entity, columns, source_name)
     _record_drift(stats, colmap)
 
     def batches() -> Iterator[pa.RecordBatch]:
         builder = _BatchBuilder(colmap, chunk_rows)
-        for index, values in enumerate(rows):
-            builder.add(list(values), index)
+        for row_id, values in rows:
+            builder.add(list(values), row_id)
             stats.rows_read += 1
             if len(builder) >= chunk_rows:
                 yield builder.batch()

@@ -33,7 +33,7 @@ from pyspark.sql import functions as F
 from citylake.contracts import EntityContract, SourceContract, table_name
 from citylake.layers.bronze import bronze_table, logged_batches
 from citylake.layers.protection import encrypted_columns, merge_keys, protect, token_column, tokenized_columns
-from citylake.layers.silver_rules import REASON_TYPE, has_critical, standardize
+from citylake.layers.silver_rules import REASON_TYPE, derived_columns, has_critical, standardize
 from citylake.standards.publish import CODE_LOOKUP
 from citylake.ops import BatchRecord, record_batches
 from citylake.settings import Settings
@@ -54,6 +54,7 @@ class SilverReport:
     accepted: int = 0
     quarantined: int = 0
     duplicate: int = 0
+    created: bool = False  # the silver and quarantine tables were created by this run
 
     @property
     def rows(self) -> int:
@@ -74,14 +75,21 @@ def pending_batches(spark: SparkSession, contract: SourceContract, entity: Entit
     return sorted(stages["bronze"] - stages["silver"])
 
 
-def ensure_silver_tables(spark: SparkSession, contract: SourceContract, entity: EntityContract) -> None:
-    once(spark, f"silver:{contract.source}.{entity.name}", lambda: _create_silver_tables(spark, contract, entity))
+def ensure_silver_tables(spark: SparkSession, contract: SourceContract, entity: EntityContract) -> bool:
+    """Create the silver and quarantine tables if missing; True if this call created them."""
+    created: list[bool] = []
+    once(spark, f"silver:{contract.source}.{entity.name}",
+         lambda: created.append(_create_silver_tables(spark, contract, entity)))
+    return bool(created and created[0])
 
 
-def _create_silver_tables(spark: SparkSession, contract: SourceContract, entity: EntityContract) -> None:
+def _create_silver_tables(spark: SparkSession, contract: SourceContract, entity: EntityContract) -> bool:
+    if spark.catalog.tableExists(silver_table(contract, entity)) and spark.catalog.tableExists(quarantine_table(contract, entity)):
+        return False
     encrypted = set(encrypted_columns(entity))
     cols = ", ".join(f"`{c.name}` {'STRING' if c.name in encrypted else c.type.upper()}" for c in entity.columns)
     cols += "".join(f", `{token_column(t)}` STRING" for t in tokenized_columns(entity))
+    cols += "".join(f", `{name}` {kind}" for name, kind in derived_columns(entity))
     history = ", valid_from DATE, valid_to DATE, is_current BOOLEAN" if entity.history == "scd2" else ""
     spark.sql(
         f"""CREATE TABLE IF NOT EXISTS {silver_table(contract, entity)} ({cols}, _row_hash STRING,
@@ -96,6 +104,7 @@ def _create_silver_tables(spark: SparkSession, contract: SourceContract, entity:
             _source_file STRING, _line BIGINT, _day DATE, _ingested_at TIMESTAMP, _quarantined_at TIMESTAMP)
             USING delta PARTITIONED BY (_day)"""
     )
+    return True
 
 
 def _row_hash(entity: EntityContract) -> F.Column:
@@ -150,7 +159,7 @@ def run_silver(spark: SparkSession, settings: Settings, contract: SourceContract
     if not batches:
         return report
     report.batches = batches
-    ensure_silver_tables(spark, contract, entity)
+    report.created = ensure_silver_tables(spark, contract, entity)
     plan_id, plan_uri = _plan_location(settings, table, batches)
     plan_loc = lake(settings).child("_staging", "silver", table, plan_id)
     for stale in lake(settings).child("_staging", "silver", table).list_dirs():
@@ -195,7 +204,8 @@ def _write_quarantine(spark: SparkSession, contract: SourceContract, entity: Ent
 
 
 def _silver_columns(entity: EntityContract) -> list[str]:
-    return [c.name for c in entity.columns] + [token_column(t) for t in tokenized_columns(entity)] + list(SILVER_META)
+    return ([c.name for c in entity.columns] + [token_column(t) for t in tokenized_columns(entity)]
+            + [name for name, _ in derived_columns(entity)] + list(SILVER_META))
 
 
 def _merge(spark: SparkSession, contract: SourceContract, entity: EntityContract, accepted: DataFrame, plan_id: str) -> None:

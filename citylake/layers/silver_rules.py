@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -94,6 +96,8 @@ class ColumnRule:
 
 
 def column_rule(col: ColumnContract) -> ColumnRule:
+    if col.element == "DE.address":
+        return ColumnRule(col, "address", None)
     element = load_data_elements().get(col.element) if col.element else None
     validator = element.validator if element else None
     code_table = col.code_table or (element.code_table if element else None)
@@ -101,7 +105,7 @@ def column_rule(col: ColumnContract) -> ColumnRule:
         table = code_table or _CODE_VALIDATORS.get(validator or "")
         if table is None:
             raise CitylakeError(f"column {col.name}: validator {validator!r} needs a code table")
-        return ColumnRule(col, "code", table)
+        return ColumnRule(col, "division" if validator == "admin_division" else "code", table)
     if validator == "citizen_id" or validator in _SIMPLE:
         return ColumnRule(col, validator, None)
     if validator:
@@ -110,11 +114,21 @@ def column_rule(col: ColumnContract) -> ColumnRule:
         return ColumnRule(col, "number", None)
     if col.type == "date":
         return ColumnRule(col, "date", None)
+    if col.type == "timestamp":
+        return ColumnRule(col, "timestamp", None)
     return ColumnRule(col, "text", None)
 
 
-def _lookup_key(c: Column) -> Column:
-    return F.lower(R.normalize_text(c))
+_STREET_CODE = r"^[0-9]{12}$"
+
+
+def _lookup_key(rule: ColumnRule) -> Column:
+    """The lookup form of a value; a 12-digit township (street) code is looked up by its
+    district, its first six digits (GB/T 10114 extends GB/T 2260)."""
+    text = R.normalize_text(rule.raw)
+    if rule.check == "division":
+        return F.when(text.rlike(_STREET_CODE), F.substring(text, 1, 6)).otherwise(F.lower(text))
+    return F.lower(text)
 
 
 def with_lookups(df: DataFrame, rules: list[ColumnRule], lookup: DataFrame) -> DataFrame:
@@ -126,7 +140,7 @@ def with_lookups(df: DataFrame, rules: list[ColumnRule], lookup: DataFrame) -> D
             side = lookup.where(F.col("table_id") == rule.code_table).select(
                 F.col("key").alias(f"_lk_key_{n}"), F.col("code").alias(f"_lk_code_{n}"),
                 F.col("ambiguous").alias(f"_lk_amb_{n}"))
-            df = df.join(F.broadcast(side), _lookup_key(rule.raw) == F.col(f"_lk_key_{n}"), "left")
+            df = df.join(F.broadcast(side), _lookup_key(rule) == F.col(f"_lk_key_{n}"), "left")
         elif rule.is_citizen_id:
             side = lookup.where(F.col("table_id") == BIRTHPLACE).select(F.col("code").alias(f"_bp_{n}"))
             place = F.substring(R.normalize_citizen_id(rule.raw), 1, 6)
@@ -134,10 +148,39 @@ def with_lookups(df: DataFrame, rules: list[ColumnRule], lookup: DataFrame) -> D
     return df
 
 
+def _standard_address_udf():  # type: ignore[no-untyped-def]
+    """A vectorized UDF: cpca is Python, and runs on each distinct address of a batch once."""
+
+    @F.pandas_udf("struct<standard:string,adcode:string>")  # type: ignore[call-overload]
+    def standard_address(values: pd.Series) -> pd.DataFrame:
+        from citylake.standards.addresses import standardize
+
+        parsed = standardize(v if isinstance(v, str) else None for v in values.tolist())
+        return pd.DataFrame(parsed, columns=["standard", "adcode"], index=values.index)
+
+    return standard_address
+
+
+def derived_columns(entity: EntityContract) -> list[tuple[str, str]]:
+    """Columns silver adds to the contract's: the district code of each address."""
+    return [(f"{c.name}_adcode", "STRING") for c in entity.columns if c.element == "DE.address"]
+
+
+def with_addresses(df: DataFrame, rules: list[ColumnRule]) -> DataFrame:
+    addresses = [r for r in rules if r.check == "address"]
+    if not addresses:
+        return df
+    udf = _standard_address_udf()
+    return df.select("*", *[udf(r.raw).alias(f"_a_{r.name}") for r in addresses])
+
+
 def _value_and_reason(rule: ColumnRule) -> tuple[Column, Column]:
     col, raw, n = rule.column, rule.raw, rule.name
     if rule.code_table:
         value = F.col(f"_lk_code_{n}")
+        if rule.check == "division":
+            text = R.normalize_text(raw)
+            value = F.when(value.isNotNull() & text.rlike(_STREET_CODE), text).otherwise(value)
         reason = (F.when(R.normalize_text(raw).isNull(), F.lit("missing"))
                   .when(value.isNotNull(), F.lit(None).cast("string"))
                   .when(F.coalesce(F.col(f"_lk_amb_{n}"), F.lit(False)), F.lit("ambiguous"))
@@ -153,6 +196,13 @@ def _value_and_reason(rule: ColumnRule) -> tuple[Column, Column]:
         value, reason = normalize(raw), reason_of(raw)
     elif rule.check == "date":
         value, reason = R.parse_date(raw), R.date_reason(raw)
+    elif rule.check == "address":
+        value = F.col(f"_a_{n}")["standard"]
+        reason = _missing_only(raw)
+    elif rule.check == "timestamp":
+        text = R.normalize_text(raw)
+        value = _cast(text, "timestamp")
+        reason = F.when(text.isNull(), F.lit("missing")).when(value.isNull(), F.lit("invalid"))
     else:
         value, reason = R.normalize_text(raw), _missing_only(raw)
     text = R.normalize_text(raw)
@@ -232,10 +282,11 @@ def standardize(bronze: DataFrame, entity: EntityContract, lookup: DataFrame) ->
     whose text the standards changed); bronze's ``_`` columns are kept."""
     rules = [column_rule(c) for c in entity.columns]
     meta = [c for c in bronze.columns if c.startswith("_")]
-    computed = with_lookups(bronze, rules, lookup).select(
+    computed = with_addresses(with_lookups(bronze, rules, lookup), rules).select(
         *[F.col(f"`{c}`") for c in meta],
         *[F.col(f"`{r.name}`").alias(f"_t_{r.name}") for r in rules],
         *[expr.alias(f"_{kind}_{r.name}") for r in rules for kind, expr in zip("vr", _value_and_reason(r))],
+        *[F.col(f"_a_{r.name}")["adcode"].alias(f"_adcode_{r.name}") for r in rules if r.check == "address"],
     )
     column_reasons = []
     for r in rules:
@@ -255,6 +306,7 @@ def standardize(bronze: DataFrame, entity: EntityContract, lookup: DataFrame) ->
     )
     return computed.select(
         *[F.col(f"_v_{r.name}").alias(r.name) for r in rules],
+        *[F.col(f"_adcode_{r.name}").alias(f"{r.name}_adcode") for r in rules if r.check == "address"],
         F.when(F.col("_corrupt").isNotNull(), F.array(corrupt)).otherwise(reasons).cast(REASON_TYPE).alias("_reasons"),
         corrections.alias("_corrections"),
         *[F.col(f"`{c}`") for c in meta],

@@ -35,6 +35,7 @@ class StreamReport:
     table: str
     files: int
     rows: int
+    created: bool = False
 
 
 def _stream_source(spark: SparkSession, settings: Settings, contract: SourceContract, entity: EntityContract) -> DataFrame:
@@ -83,7 +84,7 @@ def ingest_stream(spark: SparkSession, settings: Settings, contract: SourceContr
     """Run the streaming query: until everything available is in (``availableNow``), or
     for good (``continuous``, processing every minute)."""
     table = bronze_table(contract, entity)
-    ensure_bronze_table(spark, table, [c.name for c in entity.columns])
+    created = ensure_bronze_table(spark, table, [c.name for c in entity.columns])
     rows = to_bronze_rows(_stream_source(spark, settings, contract, entity), entity)
     writer = (rows.writeStream.format("delta").outputMode("append")
               .option("checkpointLocation", checkpoint(settings, contract, entity))
@@ -95,7 +96,9 @@ def ingest_stream(spark: SparkSession, settings: Settings, contract: SourceContr
     query.awaitTermination()
     if query.exception() is not None:
         raise RuntimeError(f"the stream into {table} failed: {str(query.exception()).splitlines()[0]}")
-    return record_stream_batches(spark, settings, contract, entity)
+    report = record_stream_batches(spark, settings, contract, entity)
+    report.created = created
+    return report
 
 
 def record_stream_batches(spark: SparkSession, settings: Settings, contract: SourceContract,

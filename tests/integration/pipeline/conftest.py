@@ -1,6 +1,6 @@
 """The generated city run through every source DAG with dag.test(), day after day.
 
-The run is shared by the tests of this folder: it is the expensive part (three days of
+The run is shared by the tests of this folder: it is the expensive part (two days of
 ten departments), and the tests then look at the lake it left. DAGs run in a few lanes
 side by side, each a process with its own Airflow database, as tasks of different DAGs
 would run at once under a scheduler.
