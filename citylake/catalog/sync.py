@@ -44,7 +44,8 @@ def collect(settings: Settings, lake: bool = True, dbt_manifest: Path | None = N
         from citylake.catalog.live import scan
         from citylake.spark import get_spark
 
-        live = scan(spark or get_spark(settings))
+        spark = spark or get_spark(settings)
+        live = scan(spark)
         origins.append("lake")
     base = build_catalog(contracts, live)
     extra: list[Payload] = view_edges(live or [])
@@ -60,7 +61,12 @@ def collect(settings: Settings, lake: bool = True, dbt_manifest: Path | None = N
     if events.is_file():
         extra += read_events(events)
         origins.append("openlineage")
-    return lineage.prune(dedupe(base + extra)), origins
+    payloads = lineage.prune(dedupe(base + extra))
+    if lake:  # grades and classifications the sensitive-data scan found (gold, published, ops have no contract)
+        from citylake.security.catalog_tags import apply_scan_tags, scanned_levels
+
+        apply_scan_tags(payloads, scanned_levels(spark))
+    return payloads, origins
 
 
 def sync(settings: Settings, **kwargs: Any) -> SyncReport:

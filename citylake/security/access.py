@@ -29,9 +29,9 @@ from citylake.layers.protection import token_column
 from citylake.security.audit import AuditEvent, record
 from citylake.security.column_protection import clear_error, decrypt_col
 from citylake.security.crypto import Tokenizer
-from citylake.security.keys import keyring
+from citylake.security.keys import DataKeyRef, keyring
 from citylake.security.policy import Policy, Role, load_policy, policy_path
-from citylake.security.specs import lake_specs
+from citylake.security.specs import table_spec
 from citylake.security.tags import TableSpec
 from citylake.security.views import row_filter
 from citylake.settings import Settings
@@ -114,7 +114,7 @@ def refusal(role: Role, role_name: str, principal: str, request: DecryptRequest,
 
 
 def _rows(spark: SparkSession, settings: Settings, role: Role, spec: TableSpec, request: DecryptRequest,
-          ring_refs: list) -> tuple[DataFrame, str, list[str]]:
+          ring_refs: list[DataKeyRef]) -> tuple[DataFrame, str, list[str]]:
     df = spark.table(spec.qualified)
     conditions = []
     tenant_filter = row_filter(role, spec)[1]
@@ -145,8 +145,10 @@ def decrypt(spark: SparkSession, settings: Settings, request: DecryptRequest, po
     principal = request.principal or getpass.getuser()
     event = AuditEvent(principal, request.role, ACTION, request.table, list(request.columns), request.purpose)
     role = policy.roles.get(request.role)
-    by_name = {s.qualified: s for s in (specs if specs is not None else lake_specs(spark, settings))}
-    spec = by_name.get(request.table)
+    if specs is not None:
+        spec = next((s for s in specs if s.qualified == request.table), None)
+    else:
+        spec = table_spec(spark, settings, request.table)
     reason = f"no role {request.role!r} in the policy" if role is None else refusal(
         role, request.role, principal, request, spec)
     if reason is not None:
@@ -154,18 +156,18 @@ def decrypt(spark: SparkSession, settings: Settings, request: DecryptRequest, po
         record(spark, event)
         raise AccessDenied(f"decryption refused: {reason} (recorded in ops.audit_log as {event.event_id})")
     assert role is not None and spec is not None
-    df, where, keys = _rows(spark, settings, role, spec, request, keyring(settings).refs("encrypt"))
-    event.row_filter, event.granted = where or None, True
-    try:
+    event.granted = True
+    try:  # a --where Spark rejects fails at analysis (building the frame), a tampered value at collect
+        df, where, keys = _rows(spark, settings, role, spec, request, keyring(settings).refs("encrypt"))
+        event.row_filter = where or None
         rows = [tuple(r) for r in df.collect()]
     except PySparkException as exc:
-        clear = clear_error(exc)
-        event.reason = f"failed: {clear}" if clear else "failed: the decryption job failed"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        clear = clear_error(exc) or CitylakeError(f"decryption failed: {first}")
+        event.reason = f"failed: {clear}"
         record(spark, event)
-        if clear is not None:
-            raise clear from None
-        raise
+        raise clear from None
     event.rows = len(rows)
-    event.row_keys = [str(r[0]) for r in rows if keys and r[0] is not None]
+    event.row_keys = ["|".join(str(v) for v in r[:len(keys)]) for r in rows] if keys else []
     audit_id = record(spark, event)  # written before any value is handed back
     return DecryptResult(keys + list(request.columns), rows, audit_id)

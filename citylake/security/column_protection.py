@@ -8,6 +8,12 @@ encrypted and get no tokens; their ``_corrupt`` and ``_rescued`` texts are encry
 when the entity protects anything, because an unparseable line or a renamed column
 carries the same citizen IDs and phones in the clear.
 
+Silver's plan (written to the lake between its steps) carries the delivered text of each
+column (``_raw_<name>``) for quarantine; those copies of protected columns, and
+``_corrupt`` / ``_rescued``, are encrypted when the plan is made, so no plaintext of a
+protected column is ever at rest outside bronze. Quarantine then encrypts only what is
+not yet an envelope of the table's key (``encrypt_series_once``).
+
 Spark has no SM4, so every cipher call is a vectorized pandas UDF (Arrow batches of
 10 000 values by default); all protections of a row set are one projection, so Spark
 evaluates them in one pass through one Python worker.
@@ -42,13 +48,15 @@ from pyspark.sql.functions import pandas_udf
 from citylake.contracts import EntityContract, SourceContract, table_name
 from citylake.errors import CitylakeError
 from citylake.layers.protection import ENCRYPTED, TOKENIZED, token_column
-from citylake.security.crypto import CiphertextError, decrypt_series, encrypt_series, token_series
+from citylake.security.crypto import CiphertextError, decrypt_series, encrypt_series, encrypt_series_once, token_series
 from citylake.security.keys import DataKeyRef, KeyRing, KeyStoreError, keyring
 from citylake.security.tags import token_domain
 from citylake.settings import Settings, get_settings
 
 #: Free-text columns of quarantine that hold whole delivered records or fields.
 RAW_TEXT_COLUMNS = ("_corrupt", "_rescued")
+#: Silver's copies of the delivered text of each column, kept in its plan for quarantine.
+RAW_PREFIX = "_raw_"
 
 
 def table_scope(contract: SourceContract, entity: EntityContract) -> str:
@@ -56,14 +64,18 @@ def table_scope(contract: SourceContract, entity: EntityContract) -> str:
     return f"table:{table_name(contract.source, entity.name)}"
 
 
-def encrypt_col(col: Column, ref: DataKeyRef) -> Column:
-    """SM4-GCM envelopes of a string column under one data key (NULL stays NULL)."""
+def encrypt_col(col: Column, ref: DataKeyRef, once: bool = False) -> Column:
+    """SM4-GCM envelopes of a string column under one data key (NULL stays NULL). Marked
+    non-deterministic (a random IV per value) so that the optimizer never duplicates it:
+    two evaluations for one row would give two different ciphertexts. ``once`` keeps
+    values that already are envelopes of this key."""
+    encrypt = encrypt_series_once if once else encrypt_series
 
     @pandas_udf("string")  # type: ignore[call-overload]
     def sm4_encrypt(values: pd.Series) -> pd.Series:
-        return encrypt_series(values, ref.key(), ref.key_id)
+        return encrypt(values, ref.key(), ref.key_id)
 
-    return sm4_encrypt(col)
+    return sm4_encrypt.asNondeterministic()(col)
 
 
 def token_col(col: Column, ref: DataKeyRef) -> Column:
@@ -85,12 +97,17 @@ def decrypt_col(col: Column, refs: Iterable[DataKeyRef]) -> Column:
 
     @pandas_udf("string")  # type: ignore[call-overload]
     def sm4_decrypt(values: pd.Series) -> pd.Series:
+        keys: dict[str, bytes] = {}
+
         def key_for(key_id: str) -> bytes:
-            ref = by_id.get(key_id)
-            if ref is None:
-                raise CiphertextError(f"no data key {key_id!r} in the key ring: the value was encrypted "
-                                      "under a key store this installation does not have")
-            return ref.key()
+            key = keys.get(key_id)
+            if key is None:
+                ref = by_id.get(key_id)
+                if ref is None:
+                    raise CiphertextError(f"no data key {key_id!r} in the key ring: the value was encrypted "
+                                          "under a key store this installation does not have")
+                key = keys[key_id] = ref.key()
+            return key
 
         return decrypt_series(values, key_for)
 
@@ -119,14 +136,28 @@ def protect(df: DataFrame, contract: SourceContract, entity: EntityContract, wan
             exprs[name] = encrypt_col(plain, enc_ref)
         elif protection == "tokenize":
             exprs[name] = F.lit(None).cast(column.type)
+    carried = _carried_raw_text(df, wanted)
+    if carried:  # silver's plan keeps the delivered text for quarantine: encrypt it there too
+        raw_ref = ring.current(table_scope(contract, entity), "encrypt")
+        exprs.update({n: encrypt_col(F.col(f"`{n}`").cast("string"), raw_ref) for n in carried})
     return df.withColumns(exprs)
+
+
+def _carried_raw_text(df: DataFrame, wanted: dict[str, str]) -> list[str]:
+    """Columns of a row set on its way to silver that hold delivered text of protected
+    columns: silver's ``_raw_<name>`` copies (kept for quarantine) and the whole-record
+    ``_corrupt`` / ``_rescued`` texts."""
+    names = [f"{RAW_PREFIX}{n}" for n in wanted] + list(RAW_TEXT_COLUMNS)
+    return [n for n in names if n in df.columns]
 
 
 def _protect_raw(df: DataFrame, ring: KeyRing, contract: SourceContract, entity: EntityContract,
                  wanted: dict[str, str]) -> DataFrame:
+    """Delivered text: every protected column and the raw texts, encrypted once (values that
+    were encrypted on their way through silver's plan are kept as they are)."""
     ref = ring.current(table_scope(contract, entity), "encrypt")
     names = list(wanted) + [c for c in RAW_TEXT_COLUMNS if c in df.columns]
-    return df.withColumns({n: encrypt_col(F.col(f"`{n}`").cast("string"), ref) for n in names})
+    return df.withColumns({n: encrypt_col(F.col(f"`{n}`").cast("string"), ref, once=True) for n in names})
 
 
 # --- errors from inside a UDF, as one sentence -------------------------------------------

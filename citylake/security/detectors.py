@@ -140,7 +140,8 @@ def find_embedded(text: str) -> dict[str, int]:
     cards = 0
     for match in _EMB_CARD.findall(text):
         digits = re.sub(r"[ -]", "", match)
-        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not _citizen_id_shape(digits):
+        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not _citizen_id_shape(digits) \
+                and not check_credit_code(digits).ok:  # an all-digit credit code can pass Luhn too
             cards += 1
     if cards:
         found["bank_card"] = cards

@@ -42,6 +42,7 @@ DEFAULT_SCHEMAS = ("bronze", "silver", "quarantine", "gold", "published", "ops")
 NO_PLAINTEXT_SCHEMAS = ("gold", "published", "ops")
 CONTRACT_SCHEMAS = ("bronze", "silver", "quarantine")
 PEOPLE_KINDS = ("citizen_id", "person_name", "phone", "bank_card", "email")
+UNDECLARED_CIPHERTEXT = Level("personal", "general", 3, "encrypt")
 
 _DDL = """scan_id STRING, scanned_at TIMESTAMP, schema_name STRING, table_name STRING, column_name STRING,
     data_type STRING, detected STRING, share DOUBLE, sampled BIGINT, embedded MAP<STRING, BIGINT>,
@@ -175,6 +176,8 @@ def _finding(schema: str, table: str, name: str, data_type: str, detection: Dete
     status, note = compare(declared, proposed, detection, _plaintext_forbidden(schema, name, tag, spec),
                            tag.element_personal if tag else None)
     tag_level = declared.stricter(proposed) if declared and proposed else (declared or proposed)
+    if tag_level is None:  # every sampled column gets a tag; ciphertext nobody declared was worth encrypting
+        tag_level = UNDECLARED_CIPHERTEXT if detection.kind == "encrypted" else Level()
     finding = ColumnFinding(scan_id, now, schema, table, name, data_type, detection.kind, detection.share,
                             detection.values, detection.embedded, status=status, note=note)
     for prefix, level in (("declared", declared), ("proposed", proposed), ("tag", tag_level)):
@@ -224,7 +227,7 @@ def ensure_scan_table(spark: SparkSession) -> None:
         spark.sql("CREATE DATABASE IF NOT EXISTS ops")
         spark.sql(f"CREATE TABLE IF NOT EXISTS {SCAN_TABLE} ({_DDL}) USING delta")
         spark.sql(f"""CREATE OR REPLACE VIEW {LATEST_VIEW} AS
-            SELECT * FROM (
+            SELECT * EXCEPT (_rank) FROM (
                 SELECT *, dense_rank() OVER (PARTITION BY schema_name, table_name ORDER BY scanned_at DESC, scan_id DESC) AS _rank
                 FROM {SCAN_TABLE}) WHERE _rank = 1""")
 

@@ -4,14 +4,16 @@ Discovery samples; this reads *everything* it is pointed at, because one leaked 
 leak. It does not trust the protection code or the tags: it looks at the bytes.
 
 * Tables: every text, whole-number and nested column (as JSON) of every row. Spark does
-  the search with regular expressions (``rlike``), so only candidate values come back to
-  this process, where ``detectors.find_embedded`` confirms them (a real birth date in an
+  the search with regular expressions (``rlike``), in one job over the union of all the
+  tables, so only candidate values come back to this process, where
+  ``detectors.find_embedded`` confirms them (a real birth date in an
   ID, the Luhn digit of a card). In silver only the protected columns are searched: the
   others are plaintext by the contract's decision (a shelter's public phone), which
   discovery, not this scan, questions.
-* Files: every text file under the citylake home except the raw zones (landing, the lake
+* Files: every file under the citylake home except the raw zones (landing, the lake
   itself, which the table scan covers, the metastore, the key store and temp): server and
-  Airflow task logs, the embedded catalog, quality results, whatever appears there later.
+  Airflow task logs, the embedded catalog (an SQLite file, searched as bytes), quality
+  results, OpenLineage events, whatever appears there later.
 
 A finding names the place (table and column, or file and line number) and a count, never
 the value.
@@ -21,12 +23,11 @@ from __future__ import annotations
 
 import os
 from functools import reduce
-from operator import or_
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from citylake.contracts import load_contracts, table_name
@@ -70,38 +71,54 @@ def protected_columns(settings: Settings) -> dict[str, list[str]]:
 
 
 def scan_table(spark: SparkSession, qualified: str, only: Iterable[str] | None = None) -> list[Leak]:
-    """Every row of the table's columns (or of ``only``), searched for identifiers in the clear:
-    one Spark job per table, which returns only the rows with a candidate in some column."""
+    """Every row of the table's columns (or of ``only``), searched for identifiers in the clear."""
+    return scan_tables(spark, [(qualified, only)])
+
+
+def _cells(spark: SparkSession, qualified: str, only: Iterable[str] | None) -> DataFrame | None:
+    """(table, column, value as text) of every cell of the columns worth searching."""
     df = spark.table(qualified)
-    cols = [(name, expr) for name, _, expr in scannable_columns(df) if only is None or name in set(only)]
+    wanted = None if only is None else set(only)
+    cols = [(name, expr) for name, _, expr in scannable_columns(df) if wanted is None or name in wanted]
     if not cols:
+        return None
+    cells = F.explode(F.array(*[F.struct(F.lit(name).alias("c"), expr.alias("v")) for name, expr in cols]))
+    return df.select(F.lit(qualified).alias("t"), cells.alias("cell")).select("t", "cell.c", "cell.v")
+
+
+def scan_tables(spark: SparkSession, targets: Iterable[tuple[str, Iterable[str] | None]]) -> list[Leak]:
+    """Every cell of the tables (each with its columns, or None for all), searched in ONE Spark
+    job over the union of the tables: a lake's fixed cost per job, not per table. Spark
+    returns only the candidate cells (``rlike``); Python confirms them."""
+    branches = [b for b in (_cells(spark, q, only) for q, only in targets) if b is not None]
+    if not branches:
         return []
-    picked = df.select(*[expr.alias(name) for name, expr in cols])
-    rows = picked.where(reduce(or_, [F.col(f"`{name}`").rlike(CANDIDATE) for name, _ in cols])) \
-        .limit(MAX_CANDIDATES).collect()
-    counts: dict[tuple[str, str], int] = {}
+    union = reduce(DataFrame.unionAll, branches)
+    rows = union.where(F.col("v").rlike(CANDIDATE)).limit(MAX_CANDIDATES).collect()
+    counts: dict[tuple[str, str, str], int] = {}
     for row in rows:
-        for name, _ in cols:
-            for kind, n in find_embedded(row[name] or "").items():
-                counts[(name, kind)] = counts.get((name, kind), 0) + n
-    return [Leak(qualified, name, kind, n) for (name, kind), n in sorted(counts.items())]
+        for kind, n in find_embedded(row["v"] or "").items():
+            counts[(row["t"], row["c"], kind)] = counts.get((row["t"], row["c"], kind), 0) + n
+    return [Leak(t, c, kind, n) for (t, c, kind), n in sorted(counts.items())]
 
 
-def scan_lake(spark: SparkSession, settings: Settings, schemas: Iterable[str] | None = None) -> list[Leak]:
+def scan_lake(spark: SparkSession, settings: Settings, schemas: Iterable[str] | None = None,
+              protected_tables: Iterable[str] | None = None) -> list[Leak]:
     """Gold, published, ops and every secure_* view in full; the protected columns of silver
-    and quarantine."""
+    and quarantine (or of the ``protected_tables`` among them, ``source__entity``)."""
     if schemas is None:
         schemas = [*NO_PLAINTEXT_SCHEMAS, *secure_schemas(spark), "silver", "quarantine"]
     protected = protected_columns(settings)
-    leaks: list[Leak] = []
+    wanted = None if protected_tables is None else set(protected_tables)
+    targets: list[tuple[str, Iterable[str] | None]] = []
     for schema, table in lake_tables(spark, schemas):
         qualified = f"{schema}.{table}"
         if schema in ("silver", "quarantine"):
-            if qualified in protected:
-                leaks += scan_table(spark, qualified, protected[qualified])
+            if qualified in protected and (wanted is None or table in wanted):
+                targets.append((qualified, protected[qualified]))
         else:
-            leaks += scan_table(spark, qualified)
-    return leaks
+            targets.append((qualified, None))
+    return scan_tables(spark, targets)
 
 
 def file_roots(settings: Settings) -> tuple[list[Path], list[Path]]:
@@ -118,7 +135,8 @@ def _is_text(path: Path) -> bool:
 
 
 def scan_files(roots: Iterable[Path], skip: Iterable[Path] = ()) -> list[Leak]:
-    """Every text file under the roots, line by line."""
+    """Every file under the roots: text line by line, binary files (an SQLite catalog, a
+    pickled result) by chunks, since their strings are stored as plain UTF-8 inside."""
     skipped = [p.resolve() for p in skip]
     leaks = []
     for root in roots:
@@ -130,21 +148,33 @@ def scan_files(roots: Iterable[Path], skip: Iterable[Path] = ()) -> list[Leak]:
             for filename in filenames:
                 path = here / filename
                 try:
-                    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES or not _is_text(path):
+                    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
                         continue
-                    leaks += _scan_file(path)
+                    leaks += _scan_text(path) if _is_text(path) else _scan_binary(path)
                 except OSError:
                     continue
     return leaks
 
 
-def _scan_file(path: Path) -> list[Leak]:
+def _scan_text(path: Path) -> list[Leak]:
     found = []
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, 1):
             for kind, n in find_embedded(line).items():
                 found.append(Leak(str(path), f"line {number}", kind, n))
     return found
+
+
+def _scan_binary(path: Path, chunk: int = 1 << 20, overlap: int = 64) -> list[Leak]:
+    counts: dict[str, int] = {}
+    with path.open("rb") as fh:
+        tail = b""
+        while block := fh.read(chunk):
+            data = tail + block
+            for kind, n in find_embedded(data.decode("utf-8", errors="replace")).items():
+                counts[kind] = counts.get(kind, 0) + n
+            tail = data[-overlap:]  # a value cut by the chunk border is found (maybe twice: it is a count)
+    return [Leak(str(path), "binary", kind, n) for kind, n in sorted(counts.items())]
 
 
 def scan_everything(spark: SparkSession, settings: Settings) -> list[Leak]:

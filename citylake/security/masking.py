@@ -18,16 +18,17 @@ licence etc.   ZZ00001234               ZZ******34
 =============  =======================  ===========================================
 
 A value that is ciphertext (``sm4gcm:…``) cannot be masked without decrypting it, and a
-view never decrypts: it shows ``[encrypted]``. Non-text columns above the grade are NULL.
+view never decrypts: it shows ``<encrypted>``. Non-text columns above the grade are NULL.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from citylake.security.crypto import PREFIX
 
-ENCRYPTED_MARK = "[encrypted]"
+ENCRYPTED_MARK = "<encrypted>"
 _TEXT_TYPES = ("string",)
 
 
@@ -84,3 +85,41 @@ def mask_sql(kind: str, column: str, data_type: str = "string") -> str:
     v = quote(column)
     body = MASKS.get(kind, _opaque)(v)
     return f"CASE WHEN {v} IS NULL THEN NULL WHEN startswith({v}, '{PREFIX}') THEN '{ENCRYPTED_MARK}' ELSE {body} END"
+
+
+# --- the same masks in Python, for values outside Spark ------------------------------------
+# Quality samples, log lines and pages mask failing values before they are kept
+# (citylake.quality.masking calls ``mask_value``). One set of shapes for both: an
+# integration test runs every kind through ``mask_sql`` and ``mask_value`` and wants the
+# same answers.
+
+def _keep_ends(head: int, tail: int, minimum: int) -> Callable[[str], str]:
+    def mask(v: str) -> str:
+        if len(v) < minimum:
+            return "*" * len(v)
+        return v[:head] + "*" * (len(v) - head - tail) + v[-tail:]
+
+    return mask
+
+
+def _py_address(v: str) -> str:
+    found = re.match(r"^(.{0,20}?[区县旗])", v)
+    return (found.group(1) if found else v[:6]) + "****"
+
+
+PY_MASKS: dict[str, Callable[[str], str]] = {
+    "citizen_id": _keep_ends(6, 4, 15), "phone": _keep_ends(3, 4, 8),
+    "person_name": lambda v: v[:1] + "*" * max(len(v) - 1, 1), "bank_card": _keep_ends(6, 4, 12),
+    "email": lambda v: re.sub(r"^(.)[^@]*(@.*)$", r"\1***\2", v), "address": _py_address,
+    "licence_number": _keep_ends(2, 2, 8), "credit_code": _keep_ends(2, 2, 8),
+}
+
+
+def mask_value(kind: str, value: object) -> str | None:
+    """A value as a view above its clear grade shows it (``mask_sql``'s twin)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(PREFIX):
+        return ENCRYPTED_MARK
+    return PY_MASKS.get(kind, lambda _: "****")(text)

@@ -1,8 +1,8 @@
 """Which tables there are to secure, each with its column tags (``TableSpec``).
 
 * silver: from the contracts (``tags.contract_table_spec``).
-* gold and published: from tags a model declares (passed in, e.g. from dbt model meta
-  when the gold layer exists), else from the latest sensitive-data scan
+* gold and published: from tags a model declares (its columns' ``meta`` in the dbt
+  project, ``dbt_specs``, or passed in), over the latest sensitive-data scan
   (``ops.sensitive_data_latest``), which tags every column it sampled. A table with
   neither is not exposed: views fail closed.
 * ops: every column grade 1. Ops tables hold counts, reasons and tokens by design, and
@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Iterable
 
 from pyspark.sql import SparkSession
@@ -39,20 +41,24 @@ def uniform_spec(spark: SparkSession, schema: str, name: str, grade: int = 1) ->
     return TableSpec(schema, name, tags)
 
 
-def scanned_specs(spark: SparkSession, schemas: Iterable[str]) -> list[TableSpec]:
-    """Specs from each table's latest scan: the stricter of declared and proposed tags."""
+def scanned_specs(spark: SparkSession, schemas: Iterable[str], table: str | None = None) -> list[TableSpec]:
+    """Specs from each table's latest scan (or only ``table``'s): the stricter of declared and
+    proposed tags."""
     if not spark.catalog.tableExists(LATEST_VIEW):
         return []
     in_list = ", ".join(f"'{s}'" for s in schemas)
+    only = "" if table is None else " AND table_name = '" + table.replace("'", "''") + "'"
     rows = spark.sql(f"""SELECT schema_name, table_name, column_name, data_type, detected, tag_personal,
                                 tag_classification, tag_grade FROM {LATEST_VIEW}
-                         WHERE schema_name IN ({in_list})""").collect()
+                         WHERE schema_name IN ({in_list}){only}""").collect()
     by_table: dict[tuple[str, str], list[ColumnTag]] = {}
     for r in rows:
         kind = "token" if r["detected"] == TOKEN else ("other" if r["detected"] in (None, ENCRYPTED) else r["detected"])
+        # ciphertext nobody declared: whatever it is was worth encrypting, so not grade 1
+        floor = ("personal", 3) if r["detected"] == ENCRYPTED else ("none", 1)
         by_table.setdefault((r["schema_name"], r["table_name"]), []).append(ColumnTag(
-            r["column_name"], kind, r["tag_personal"] or "none", r["tag_classification"] or "general",
-            int(r["tag_grade"] or 1), "encrypt" if r["detected"] == ENCRYPTED else "none", r["data_type"]))
+            r["column_name"], kind, r["tag_personal"] or floor[0], r["tag_classification"] or "general",
+            int(r["tag_grade"] or floor[1]), "encrypt" if r["detected"] == ENCRYPTED else "none", r["data_type"]))
     specs = []
     for (schema, table), tags in by_table.items():
         names = {t.name for t in tags}
@@ -68,7 +74,85 @@ def lake_specs(spark: SparkSession, settings: Settings, declared: Iterable[Table
     specs = {s.qualified: s for s in contract_table_specs(load_contracts(settings.contracts_dir), "silver")}
     for spec in scanned_specs(spark, ("gold", "published")):
         specs.setdefault(spec.qualified, spec)
-    specs.update({s.qualified: s for s in declared})
+    for spec in [*dbt_specs(dbt_manifest(settings)), *declared]:
+        specs[spec.qualified] = merge_specs(spec, specs.get(spec.qualified))
     for schema, table in lake_tables(spark, ["ops"]):
         specs.setdefault(f"{schema}.{table}", uniform_spec(spark, schema, table))
     return list(specs.values())
+
+
+def table_spec(spark: SparkSession, settings: Settings, qualified: str) -> TableSpec | None:
+    """The spec of one table, as ``lake_specs`` would give it, without reading every table's
+    (a decryption needs one; a lake of hundreds of tables should not slow it down)."""
+    schema, _, name = qualified.partition(".")
+    if schema == "silver":
+        found = [s for s in contract_table_specs(load_contracts(settings.contracts_dir), "silver") if s.name == name]
+        if found:
+            return found[0]
+    if schema in ("gold", "published"):
+        scanned = scanned_specs(spark, [schema], name)
+        declared = [s for s in dbt_specs(dbt_manifest(settings), [schema]) if s.name == name]
+        if declared:
+            return merge_specs(declared[0], scanned[0] if scanned else None)
+        return scanned[0] if scanned else None
+    if schema == "ops" and spark.catalog.tableExists(qualified):
+        return uniform_spec(spark, schema, name)
+    return None
+
+
+# --- tags a dbt model declares --------------------------------------------------------------
+
+#: What a token is without a declaration: pseudonymous, still personal information (as ``tags.token_tag``).
+TOKEN_LEVEL = {"personal": "personal", "classification": "general", "grade": 2}
+
+
+def dbt_manifest(settings: Settings) -> Path:
+    """dbt's manifest of the gold project (written by `dbt parse`, which `make setup` runs)."""
+    return settings.gold.dbt_project_dir / "target" / "manifest.json"
+
+
+def dbt_specs(manifest: Path, schemas: Iterable[str] = ("gold", "published")) -> list[TableSpec]:
+    """Specs of the dbt models built in ``schemas`` whose columns declare tags in their
+    ``meta``: ``sensitivity`` (as in a contract: personal, classification, grade, protection),
+    ``element`` (a data element, for the kind) or ``kind``; a model's ``meta.source_column``
+    and ``meta.division_column`` name what tenants are filtered by. A column without any is
+    not in the spec, so the scan's tags stand for it (``merge_specs``)."""
+    import json
+
+    from citylake.contracts import Sensitivity
+    from citylake.security.tags import KINDS, column_kind_of_element
+
+    try:
+        nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
+    except (OSError, ValueError):
+        return []
+    out = []
+    for node in nodes.values():
+        if node.get("resource_type") != "model" or node.get("schema") not in set(schemas):
+            continue
+        tags = []
+        for name, col in (node.get("columns") or {}).items():
+            meta = col.get("meta") or {}
+            if not ({"sensitivity", "element", "kind"} & set(meta)):
+                continue
+            token = name.endswith("_token") and "kind" not in meta  # the token of an ID, not an ID
+            s = Sensitivity.model_validate(meta.get("sensitivity") or (TOKEN_LEVEL if token else {}))
+            kind = "token" if token else meta.get("kind") or column_kind_of_element(meta.get("element"))
+            tags.append(ColumnTag(col.get("name", name), kind if kind in KINDS else "other", s.personal,
+                                  s.classification, s.grade, s.protection, col.get("data_type") or "string"))
+        if tags:
+            meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
+            out.append(TableSpec(node["schema"], node.get("alias") or node["name"], tuple(tags),
+                                 source_column=meta.get("source_column"), division_column=meta.get("division_column")))
+    return out
+
+
+def merge_specs(declared: TableSpec, scanned: TableSpec | None) -> TableSpec:
+    """A model's declared tags over the scan's, column by column; tenant columns from either."""
+    if scanned is None:
+        return declared
+    columns = {t.name: t for t in scanned.columns}
+    columns.update({t.name: t for t in declared.columns})
+    return replace(declared, columns=tuple(columns.values()),
+                   source_column=declared.source_column or scanned.source_column,
+                   division_column=declared.division_column or scanned.division_column)

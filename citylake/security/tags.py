@@ -71,13 +71,18 @@ class TableSpec:
         return None
 
 
-def column_kind(col: ColumnContract) -> str:
-    if not col.element:
+def column_kind_of_element(element_id: str | None) -> str:
+    """The kind of value a data element holds (its validator says: a citizen ID, a phone …)."""
+    if not element_id:
         return "other"
-    element = load_data_elements().get(col.element)
-    if col.element in _KIND_OF_ELEMENT:
-        return _KIND_OF_ELEMENT[col.element]
+    if element_id in _KIND_OF_ELEMENT:
+        return _KIND_OF_ELEMENT[element_id]
+    element = load_data_elements().get(element_id)
     return _KIND_OF_VALIDATOR.get(element.validator or "", "other") if element else "other"
+
+
+def column_kind(col: ColumnContract) -> str:
+    return column_kind_of_element(col.element)
 
 
 def token_domain(contract: SourceContract, entity: EntityContract, col: ColumnContract) -> str:

@@ -24,6 +24,7 @@ from typing import Iterable
 
 from pyspark.sql import SparkSession
 
+from citylake.security.discovery import lake_tables
 from citylake.security.masking import mask_sql, quote
 from citylake.security.policy import Policy, Role, view_schema
 from citylake.security.tags import ColumnTag, TableSpec, is_meta_column
@@ -111,7 +112,9 @@ def sync_views(spark: SparkSession, settings: Settings, policy: Policy, specs: I
                roles: Iterable[str] | None = None) -> list[ViewPlan]:
     """Create or replace every role's views of the tables that exist; drop views of ours that
     no longer have a table in reach."""
-    existing_tables = {s for s in specs if spark.catalog.tableExists(s.qualified)}
+    specs = list(specs)
+    present = set(lake_tables(spark, sorted({s.schema for s in specs})))
+    existing_tables = {s for s in specs if (s.schema, s.name) in present}
     plans: list[ViewPlan] = []
     for role_name in roles or sorted(policy.roles):
         role = policy.role(role_name)
@@ -129,3 +132,19 @@ def sync_views(spark: SparkSession, settings: Settings, policy: Policy, specs: I
                 spark.sql(f"DROP VIEW IF EXISTS {schema}.{table.name}")
         plans += mine
     return plans
+
+
+def refresh_views(spark: SparkSession, settings: Settings, policy: Policy | None = None,
+                  roles: Iterable[str] | None = None, scan_first: Iterable[str] = ("gold", "published")) -> list[ViewPlan]:
+    """Every role's views after the pipeline ran: tables without a contract (gold, published)
+    are scanned first so that each of their columns has tags — a column the scan never saw
+    is left out of every view — then the views are regenerated from the tags."""
+    from citylake.security.discovery import scan
+    from citylake.security.policy import load_policy, policy_path
+    from citylake.security.specs import lake_specs
+
+    policy = policy or load_policy(policy_path(settings.metadata_dir))
+    schemas = list(scan_first)
+    if schemas and lake_tables(spark, schemas):
+        scan(spark, settings, schemas=schemas)
+    return sync_views(spark, settings, policy, lake_specs(spark, settings), roles)
