@@ -8,18 +8,18 @@ OM_VENV := .venv-openmetadata
 UV := $(VENV)/bin/uv
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test airflow lock clean stop help
+.PHONY: setup setup-system demo test airflow lock clean stop help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make setup    install what is missing (virtual environments, JVM jars)"
 	@echo "make demo     run the whole pipeline on a generated city"
-	@echo "make test     run the test suite"
+	@echo "make test     run the test suite (installs Chromium with apt-get if missing)"
 	@echo "make airflow  start Airflow standalone with citylake's DAGs and plugins"
 	@echo "make stop     stop the local Spark Connect server"
 	@echo "make lock     re-resolve requirements/*.txt from pyproject.toml and requirements/*.in"
 
-setup: $(VENV)/.installed $(OM_VENV)/.installed jars/.copied
+setup: $(VENV)/.installed $(OM_VENV)/.installed jars/.copied dbt_project/target/manifest.json
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,21 @@ jars/.copied: pom.xml
 	mvn -q -B dependency:copy-dependencies
 	touch $@
 
+# The manifest the gold DAG is rendered from (Cosmos LoadMode.DBT_MANIFEST): dbt parse, no Spark.
+dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target/)
+	$(VENV)/bin/citylake gold parse
+
 demo: setup
 	$(VENV)/bin/citylake demo
 
-test: setup
+# System packages (Debian/Ubuntu apt) the tests need: Chromium takes the screenshot of the
+# stewards' quality page. Installed only when missing.
+SYSTEM_PACKAGES := chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+setup-system:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES); }
+
+test: setup setup-system
 	$(VENV)/bin/python -m pytest -m "not benchmark" $(PYTEST_ARGS)
 
 airflow: setup

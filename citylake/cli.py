@@ -6,15 +6,14 @@ A ``CitylakeError`` becomes one line on stderr and exit code 2, never a stack tr
 
 from __future__ import annotations
 
-import functools
 import platform
 import sys
 from importlib import metadata
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import typer
 
-from citylake.console import OutputFormat, console, err_console, print_rows
+from citylake.console import OutputFormat, console, print_rows, user_errors
 from citylake.errors import CitylakeError
 
 app = typer.Typer(help="citylake: a city's public-data lakehouse.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -24,29 +23,23 @@ contracts_app = typer.Typer(help="Source contracts (metadata/contracts).", no_ar
 app.add_typer(contracts_app, name="contracts")
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def user_errors(func: F) -> F:
-    """Turn the errors a user can fix into one line and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CitylakeError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _register_subcommands() -> None:
     from citylake.catalog.commands import catalog_app
     from citylake.generate.command import generate
+    from citylake.quality.commands import quality_app
 
     app.command("generate")(user_errors(generate))
     app.add_typer(catalog_app, name="catalog")
+    app.add_typer(quality_app, name="quality")
+    from citylake.security.commands import keys_app, security_app
+
+    app.add_typer(security_app, name="security")
+    app.add_typer(keys_app, name="keys")
+    from citylake.gold_commands import gold_app
+
+    for command in gold_app.registered_commands:
+        command.callback = user_errors(command.callback)
+    app.add_typer(gold_app, name="gold")
 
 
 _register_subcommands()
@@ -146,7 +139,7 @@ def _run_days(day_list: list[Any], sources: list[str] | None) -> list[str]:
     from citylake.settings import get_settings
 
     settings = get_settings()
-    per_day = len(steps(load_contracts(settings.contracts_dir), sources))
+    per_day = len(steps(load_contracts(settings.contracts_dir), sources, settings))
     failures: list[str] = []
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:
@@ -195,7 +188,8 @@ def demo(
     from rich.progress import Progress
 
     from citylake.connect_server import ConnectServer
-    from citylake.demo import ensure_city, reconciliation_summary, table_counts
+    from citylake.demo import ensure_city, gold_layer, quality_lines, reconciliation_summary, table_counts
+    from citylake.security.demo import demo_views
     from citylake.pipeline import delivery_days
     from citylake.settings import get_settings
     from citylake.spark import get_spark
@@ -212,17 +206,23 @@ def demo(
     if not made:
         console.print(f"the city of {people:,} people (seed {seed}) is already in {settings.landing}")
     failures = _run_days(delivery_days(settings), None)
+    failures += gold_layer(settings)
     spark = get_spark(settings)
     counts = table_counts(spark)
     print_rows(["table", "rows"], counts, OutputFormat.table, title="What the demo built")
     recon = reconciliation_summary(spark)
     console.print("reconciliation (ops.batch_reconciliation): " + ", ".join(f"{k}: {v}" for k, v in sorted(recon.items())))
+    secure_lines = demo_views(spark, settings)
+    console.print(quality_lines(settings), soft_wrap=True, highlight=False)
     console.print(f"done in {time.monotonic() - started:.0f} s; {len(failures)} step(s) reported a problem (above).")
     console.print("Where to look:\n"
                   f"  tables     .venv/bin/citylake sql \"SELECT * FROM ops.batch_reconciliation\"\n"
                   f"  quarantine .venv/bin/citylake sql \"SELECT _reasons, _source_file, _line FROM quarantine.public_security__persons\"\n"
-                  f"  Airflow    make airflow   (DAGs citylake_source__*, UI on http://localhost:{settings.airflow.port})\n"
-                  f"  lake       {settings.lake}", soft_wrap=True, highlight=False)
+                  f"  gold       .venv/bin/citylake sql \"SELECT * FROM gold.population_stats LIMIT 20\"; "
+                  f"Splink charts in {settings.home / 'reports' / 'resolution'}\n"
+                  f"  Airflow    make airflow   (DAGs citylake_source__*, citylake_gold; UI on http://localhost:{settings.airflow.port})\n"
+                  f"  catalog    .venv/bin/citylake catalog sync && .venv/bin/citylake catalog lineage silver.public_security__persons -o lineage.html\n"
+                  f"  lake       {settings.lake}\n" + secure_lines, soft_wrap=True, highlight=False)
     if recon.get("unbalanced"):
         raise CitylakeError(f"{recon['unbalanced']} batch(es) do not reconcile: see ops.batch_reconciliation")
 

@@ -12,7 +12,8 @@ import decimal
 import json
 import sys
 from enum import Enum
-from typing import Any, Iterable, Sequence
+import functools
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -60,3 +61,24 @@ def print_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: Outpu
         for row in rows:
             table.add_row(*("∅" if v is None else str(_plain(v)) for v in row))
         console.print(table)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn the errors a user can fix (``CitylakeError``) into one line on stderr and exit
+    code 2; anything else is a bug and keeps its traceback. Every command uses it."""
+    import typer
+
+    from citylake.errors import CitylakeError
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CitylakeError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

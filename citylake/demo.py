@@ -2,7 +2,7 @@
 
 The demo is the whole product on the embedded defaults: it generates a city into the
 landing zone (once per seed and size), runs each delivery day through the pipeline,
-and reports tables with row counts, reconciliation, and where to look next.
+and reports tables with row counts, reconciliation, the quality score, and where to look next.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def ensure_city(settings: Settings, people: int, days: int, seed: int,
     return True
 
 
-def table_counts(spark: Any, schemas: tuple[str, ...] = ("bronze", "silver", "quarantine", "ops", "standards")) -> list[tuple[str, int]]:
+def table_counts(spark: Any, schemas: tuple[str, ...] = ("bronze", "silver", "quarantine", "gold", "ops", "standards")) -> list[tuple[str, int]]:
     from citylake.lake import list_tables
 
     counts = []
@@ -65,3 +65,37 @@ def reconciliation_summary(spark: Any) -> dict[str, int]:
         key = r["status"] if r["status"] != "reconciled" else ("balanced" if r["balanced"] else "unbalanced")
         out[key] = out.get(key, 0) + r["n"]
     return out
+
+
+def quality_lines(settings: Settings) -> str:
+    """The city's quality score and where the stewards' report is, for the demo's summary."""
+    from citylake.quality.report_data import LakeFiles, scores
+    from citylake.quality.scores import scorecard
+
+    card = scorecard(scores(LakeFiles(settings)))
+    failing = [t["table_name"] for t in card["tables"] if t.get("failed_critical")]
+    score = f"{card['overall']:.2f}" if card["overall"] is not None else "no results"
+    return (f"data quality: city score {score} over {len(card['tables'])} tables"
+            + (f"; critical failures (not published): {', '.join(failing)}" if failing else "; no critical failure")
+            + f"\n  report     .venv/bin/citylake quality report   (Airflow: Browse → Data quality, "
+            f"http://localhost:{settings.airflow.port}/plugin/data-quality)")
+
+
+def gold_layer(settings: Settings) -> list[str]:
+    """Entity resolution, then ``dbt build``: the gold libraries on what silver holds.
+    Returns the problems, one line each (the demo goes on to show what was built)."""
+    from citylake.console import console
+    from citylake.errors import CitylakeError
+    from citylake.gold import build
+    from citylake.resolution.job import run_resolution
+
+    problems = []
+    try:
+        with console.status("gold: linking people and enterprises across departments (Splink)…"):
+            run_resolution(settings)
+        with console.status("gold: dbt build (population, legal-person, spatial and emergency libraries)…"):
+            result = build(settings)  # raises, naming the failed nodes, if a model or test fails
+        console.print(f"gold: dbt build of {result['nodes']} nodes in {result['elapsed_s']} s: {result['statuses']}")
+    except CitylakeError as exc:
+        problems.append(f"gold: {exc}")
+    return problems

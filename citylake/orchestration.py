@@ -1,8 +1,10 @@
 """Airflow DAGs built from the contracts: the only module of the core that knows Airflow.
 
 One DAG per department (``citylake_source__<source>``), and in it, per entity, a task
-group ``freshness → bronze → silver``. Each silver task produces an Airflow Asset, so
-gold runs when its inputs change. Tasks are thin: they call ``citylake.pipeline`` and
+group ``freshness → bronze → silver → quality → publish``. Each silver task produces an
+Airflow Asset, so gold runs when its inputs change; ``quality`` fails on a critical rule
+(``QualityGateError`` names table and rule, and the stewards are alerted), so ``publish``
+does not run and ``published.<source>__<entity>`` stays at the version consumers read. Tasks are thin: they call ``citylake.pipeline`` and
 return its small report; data never travels through XCom. Building the DAGs reads the
 contracts only: no Spark, no I/O beyond the YAML, so DAG parsing stays fast.
 """
@@ -29,6 +31,19 @@ DEFAULT_ARGS = {"owner": "citylake", "retries": 2, "retry_delay": dt.timedelta(s
 def silver_asset(source: str, entity: str) -> Asset:
     table = table_name(source, entity)
     return Asset(name=f"silver.{table}", uri=f"citylake://silver/{table}", group="silver")
+
+
+def published_asset(source: str, entity: str) -> Asset:
+    table = table_name(source, entity)
+    return Asset(name=f"published.{table}", uri=f"citylake://published/{table}", group="published")
+
+
+def alert_on_failure(context: dict[str, Any]) -> None:
+    """Tell the stewards (e-mail, webhook from the settings) which task failed and, for a
+    quality gate, which critical rules on which table."""
+    from citylake.quality.alerts import on_failure
+
+    on_failure(context)
 
 
 def processing_day(context: dict[str, Any]) -> dt.date:
@@ -74,7 +89,26 @@ def build_silver(source: str, entity: str, **context: Any) -> dict[str, Any]:
     return pipeline.silver(source, entity, processing_day(context))
 
 
-def _entity_group(contract: SourceContract, entity: EntityContract) -> TaskGroup:
+@task(task_id="quality", retries=0, on_failure_callback=alert_on_failure)
+def check_quality(source: str, entity: str, **context: Any) -> dict[str, Any]:
+    """Great Expectations suites from the contract on the day's bronze delivery and on the
+    silver table; results go to ``ops.quality_results`` (the Data quality page). Fails, with
+    the table and rules named, when a critical rule of the silver table fails. Not retried:
+    the same data fails the same way."""
+    from citylake import pipeline
+
+    return pipeline.quality(source, entity, processing_day(context))
+
+
+@task(task_id="publish")
+def publish_table(source: str, entity: str, quality_report: dict[str, Any], **context: Any) -> dict[str, Any]:
+    """Pin ``published.<source>__<entity>`` to the silver version the quality task passed."""
+    from citylake import pipeline
+
+    return pipeline.publish(source, entity, processing_day(context), version=quality_report.get("silver_version"))
+
+
+def _entity_group(contract: SourceContract, entity: EntityContract, with_quality: bool = True) -> TaskGroup:
     from citylake.catalog.openlineage import task_datasets
 
     bronze_in, bronze_out = task_datasets(contract, entity, "bronze")
@@ -85,16 +119,21 @@ def _entity_group(contract: SourceContract, entity: EntityContract) -> TaskGroup
         refined = build_silver.override(inlets=silver_in, outlets=[silver_asset(contract.source, entity.name), *silver_out])(
             contract.source, entity.name)
         fresh >> landed >> refined
+        if with_quality:
+            checked = check_quality(contract.source, entity.name)
+            published = publish_table.override(outlets=[published_asset(contract.source, entity.name)])(
+                contract.source, entity.name, checked)
+            refined >> checked >> published
     return group
 
 
-def source_dag(contract: SourceContract) -> DAG:
+def source_dag(contract: SourceContract, with_quality: bool = True) -> DAG:
     doc = (f"### {contract.department}\n\n{contract.description}\n\nOwner: {contract.owner} · domain: "
            f"{contract.domain} · contract version {contract.version}\n\nEntities: "
            + ", ".join(f"`{e.name}` ({e.title})" for e in contract.entities))
     with DAG(
         dag_id=f"citylake_source__{contract.source}",
-        description=f"{contract.department}: landing → bronze → silver",
+        description=f"{contract.department}: landing → bronze → silver" + (" → quality → publish" if with_quality else ""),
         schedule=contract.schedule,
         start_date=START,
         catchup=False,
@@ -106,11 +145,12 @@ def source_dag(contract: SourceContract) -> DAG:
                              description="Delivery day to process (YYYY-MM-DD); empty: the run's logical date.")},
     ) as dag:
         for entity in contract.entities:
-            _entity_group(contract, entity)
+            _entity_group(contract, entity, with_quality)
     return dag
 
 
 def source_dags(settings: Settings | None = None) -> dict[str, DAG]:
     """Every department's DAG, by dag_id, for a DAG file's globals()."""
     settings = settings or get_settings()
-    return {dag.dag_id: dag for dag in (source_dag(c) for c in load_contracts(settings.contracts_dir).values())}
+    with_quality = settings.quality.in_source_dags
+    return {dag.dag_id: dag for dag in (source_dag(c, with_quality) for c in load_contracts(settings.contracts_dir).values())}

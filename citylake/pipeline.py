@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable
 
 from citylake.contracts import EntityContract, SourceContract, load_contracts
 from citylake.errors import CitylakeError
+from citylake.quality.metrics import measure
+from citylake.ops import ensure_ops
 from citylake.settings import Settings, get_settings
 from citylake.spark import ensure_schemas, get_spark, once
 from citylake.storage import landing
@@ -40,12 +42,14 @@ def _session(settings: Settings):  # type: ignore[no-untyped-def]
     spark = get_spark(settings)
     once(spark, "schemas", lambda: ensure_schemas(spark, settings))
     once(spark, "standards", lambda: publish_standards(spark))
+    ensure_ops(spark)
     return spark
 
 
 def _register(spark: Any, settings: Settings, contract: SourceContract, entity: EntityContract, stage: str,
               tables: list[str]) -> None:
-    """Asset registration (数据资产注册): a table enters the catalog when its stage first writes it."""
+    """Asset registration (数据资产注册): a table enters the catalog when its stage creates it
+    (or a drifting delivery adds columns); `citylake catalog sync` refreshes everything."""
     from citylake.catalog.register import register_table
 
     for table in tables:
@@ -62,13 +66,15 @@ def bronze(source: str, entity: str, day: dt.date, settings: Settings | None = N
     if ent.format == "stream":
         return stream(source, entity, settings)
     spark = _session(settings)
-    report = ingest_day(spark, settings, contract, ent, day)
-    if report.ingested:
-        _register(spark, settings, contract, ent, "bronze", [report.table])
-    log.info("%s %s: %d batch(es) ingested (%d rows), %d already present, %d rejected", report.table, day,
-             len(report.ingested), report.rows, len(report.skipped), len(report.rejected))
-    if strict:
-        report.raise_for_rejected()
+    with measure(spark, "bronze", source, entity, day) as measured:
+        report = ingest_day(spark, settings, contract, ent, day)
+        measured.rows = report.rows
+        if report.created:
+            _register(spark, settings, contract, ent, "bronze", [report.table])
+        log.info("%s %s: %d batch(es) ingested (%d rows), %d already present, %d rejected", report.table, day,
+                 len(report.ingested), report.rows, len(report.skipped), len(report.rejected))
+        if strict:
+            report.raise_for_rejected()
     return {"table": report.table, "day": day.isoformat(), "ingested": len(report.ingested), "rows": report.rows,
             "skipped": len(report.skipped), "rejected": [r.reason for r in report.rejected]}
 
@@ -81,7 +87,7 @@ def stream(source: str, entity: str, settings: Settings | None = None, continuou
     contract, ent = contract_entity(source, entity, settings)
     spark = _session(settings)
     report = ingest_stream(spark, settings, contract, ent, continuous=continuous)
-    if report is not None and report.files:
+    if report is not None and report.created:
         _register(spark, settings, contract, ent, "bronze", [report.table])
     if report is None:
         return {"table": f"bronze.{source}__{entity}", "continuous": True}
@@ -96,66 +102,129 @@ def silver(source: str, entity: str, day: dt.date, settings: Settings | None = N
     settings = settings or get_settings()
     contract, ent = contract_entity(source, entity, settings)
     spark = _session(settings)
-    report = run_silver(spark, settings, contract, ent, day)
-    if report.batches:
+    with measure(spark, "silver", source, entity, day) as measured:
+        report = run_silver(spark, settings, contract, ent, day)
+        measured.rows = report.accepted + report.quarantined + report.duplicate
+    if report.created:
         _register(spark, settings, contract, ent, "silver", [report.table, report.table.replace("silver.", "quarantine.", 1)])
     log.info("%s %s: %d accepted, %d quarantined, %d duplicate from %d batch(es)", report.table, day,
              report.accepted, report.quarantined, report.duplicate, len(report.batches))
     out = asdict(report)
+    out.pop("created")
     out["day"] = day.isoformat()
     return out
+
+
+def quality(source: str, entity: str, day: dt.date, settings: Settings | None = None) -> dict[str, Any]:
+    """Validate the entity's bronze delivery of the day and its silver table, record the
+    results, and raise ``QualityGateError`` (a ``CitylakeError``) if a critical rule of the
+    silver table failed. The report's ``silver_version`` is what ``publish`` may pin."""
+    from citylake.quality.stage import run_quality
+
+    settings = settings or get_settings()
+    contract, ent = contract_entity(source, entity, settings)
+    spark = _session(settings)
+    with measure(spark, "quality", source, entity, day) as measured:
+        report = run_quality(spark, settings, contract, ent, day)
+        measured.rows = report.get("rows_checked")
+    return report
+
+
+def publish(source: str, entity: str, day: dt.date, settings: Settings | None = None,
+            version: int | None = None) -> dict[str, Any]:
+    """Point ``published.<source>__<entity>`` at the silver version that passed quality
+    (``version``, from the quality report: the publish step never judges on its own)."""
+    from citylake.layers.publish import publish as publish_view
+
+    settings = settings or get_settings()
+    contract, ent = contract_entity(source, entity, settings)
+    if version is None:
+        raise CitylakeError(f"silver.{source}__{entity} has no version that passed quality on {day}: "
+                            "nothing to publish (run its quality step first)")
+    spark = _session(settings)
+    with measure(spark, "publish", source, entity, day):
+        done = publish_view(spark, contract, ent, version)
+    return {"table": done.table, "silver_version": done.version, "columns": done.columns, "day": day.isoformat()}
 
 
 @dataclass(frozen=True)
 class Step:
     source: str
     entity: str
-    stage: str  # bronze | silver
+    stage: str  # bronze | silver | quality | publish
 
 
-def steps(contracts: dict[str, SourceContract], sources: Iterable[str] | None = None) -> list[Step]:
+def stages(settings: Settings | None = None) -> tuple[str, ...]:
+    """The stages a day runs per entity: quality and publish only where settings want them."""
+    return STAGES if (settings or get_settings()).quality.in_source_dags else STAGES[:2]
+
+
+def steps(contracts: dict[str, SourceContract], sources: Iterable[str] | None = None,
+          settings: Settings | None = None) -> list[Step]:
     wanted = set(sources) if sources else set(contracts)
     unknown = wanted - set(contracts)
     if unknown:
         raise CitylakeError(f"unknown source(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(contracts))}")
     out = []
+    per_entity = stages(settings)
     for name in sorted(wanted):
         for ent in contracts[name].entities:
-            out += [Step(name, ent.name, "bronze"), Step(name, ent.name, "silver")]
+            out += [Step(name, ent.name, stage) for stage in per_entity]
     return out
 
 
 def run_day(day: dt.date, sources: Iterable[str] | None = None, settings: Settings | None = None,
             on_step: Callable[[Step, dict[str, Any] | Exception], None] | None = None,
             workers: int | None = None) -> list[tuple[Step, dict[str, Any] | Exception]]:
-    """Every contract's bronze then silver for one day, several entities at once (each in
-    a session of its own). A failing entity is reported and the others go on, as their
-    Airflow tasks would; what a failed bronze step did load still goes on to silver."""
+    """Every contract's bronze, silver, quality and publish for one day, several entities
+    at once (each in a session of its own). A failing entity is reported and the others go
+    on, as their Airflow tasks would; what a failed bronze step did load still goes on to
+    silver. A failed quality gate (or any failed step after bronze) stops the entity there:
+    its published table stays as it was."""
     settings = settings or get_settings()
-    plan = steps(load_contracts(settings.contracts_dir), sources)
+    plan = steps(load_contracts(settings.contracts_dir), sources, settings)
     entities = list(dict.fromkeys((s.source, s.entity) for s in plan))
     _session(settings)  # set the lake up once, before the workers start
     results: list[tuple[Step, dict[str, Any] | Exception]] = []
     lock = threading.Lock()
 
     def run_entity(source: str, entity: str) -> None:
-        for stage, stage_fn in (("bronze", bronze), ("silver", silver)):
+        passed: dict[str, Any] = {}
+        for stage in stages(settings):
             step = Step(source, entity, stage)
             try:
-                outcome: dict[str, Any] | Exception = stage_fn(source, entity, day, settings)
+                if stage == "publish":
+                    outcome: dict[str, Any] | Exception = publish(source, entity, day, settings,
+                                                                  version=passed.get("silver_version"))
+                else:
+                    outcome = STAGE_FUNCTIONS[stage](source, entity, day, settings)
             except CitylakeError as exc:
-                log.warning("%s.%s %s: %s", source, entity, stage, exc)
+                if on_step is None:  # else the caller reports it
+                    log.warning("%s.%s %s: %s", source, entity, stage, exc)
+                outcome = exc
+            except Exception as exc:  # a bug or an engine failure: one entity fails, as its task would
+                log.exception("%s.%s %s failed", source, entity, stage)
                 outcome = exc
             with lock:
                 results.append((step, outcome))
             if on_step:
                 on_step(step, outcome)
+            if isinstance(outcome, Exception) and stage != "bronze":
+                break  # what follows needs this step: nothing is published from a failed one
+            if stage == "quality":
+                passed = outcome  # type: ignore[assignment]
+                if passed.get("silver_version") is None:
+                    break  # no silver table yet: nothing to publish
 
     with ThreadPoolExecutor(max_workers=workers or settings.workers, thread_name_prefix="citylake") as pool:
         for future in [pool.submit(run_entity, *e) for e in entities]:
             future.result()
     order = {s: i for i, s in enumerate(plan)}
     return sorted(results, key=lambda r: order[r[0]])
+
+
+STAGES = ("bronze", "silver", "quality", "publish")
+STAGE_FUNCTIONS: dict[str, Callable[..., dict[str, Any]]] = {"bronze": bronze, "silver": silver, "quality": quality}
 
 
 def delivery_days(settings: Settings | None = None) -> list[dt.date]:

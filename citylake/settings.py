@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, SecretStr
@@ -111,6 +111,56 @@ class OpenMetadataSettings(BaseModel):
     python: str = Field("", description="Python of the OpenMetadata environment; empty: .venv-openmetadata of the checkout.")
 
 
+class QualitySettings(BaseModel):
+    """How data-quality checks judge and what they keep (citylake.quality)."""
+
+    expectations_dir: Path = Field(SOURCE_ROOT / "expectations", description="The Great Expectations project folder (gx/ file context and hand-written suites/).")
+    row_count_k: float = Field(3.0, gt=0, description="A day's row count is flagged outside mean ± k·std of the earlier days.")
+    row_count_min_history: int = Field(3, ge=1, description="Earlier delivery days needed before row counts are judged.")
+    row_count_history_days: int = Field(30, ge=1, description="How many earlier delivery days make the history.")
+    quarantine_share_max: float = Field(0.05, ge=0, le=1, description="Share of a day's rows that may go to quarantine before a warning.")
+    sample_size: int = Field(10, ge=0, le=200, description="Masked unexpected values kept per rule and run.")
+    max_failed_rows: int = Field(10_000, ge=0, description="Failing rows (file and line, masked value) kept per rule and run for drill-down.")
+    in_source_dags: bool = Field(True, description="Quality and publish run as tasks after silver in each source DAG (and in `citylake run`); off: only bronze and silver run there, and `citylake quality run` judges and publishes on its own schedule.")
+
+
+class AlertSettings(BaseModel):
+    """Where failure notifications (a failed quality gate, a failed task) go; empty values
+    switch a channel off."""
+
+    webhook_url: str = Field("", description="URL that receives a JSON POST per alert (a chat bot, an incident tool).")
+    smtp_host: str = Field("", description="SMTP server for e-mail alerts; empty: no e-mail.")
+    smtp_port: int = Field(25, description="SMTP port (465: implicit TLS).")
+    smtp_user: str = Field("", description="SMTP login, if the server needs one.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    email_from: str = Field("citylake@localhost", description="Sender address of alert e-mails.")
+    email_to: list[str] = Field(default_factory=list, description="Recipients of alert e-mails (the data stewards).")
+    timeout_s: float = Field(10.0, gt=0, description="Timeout of one notification attempt.")
+
+
+class GoldSettings(BaseModel):
+    """Entity resolution and the dbt gold layer (citylake.resolution, citylake.gold)."""
+
+    resolution_backend: Literal["duckdb", "spark"] = Field("duckdb", description="Splink backend: duckdb on one machine (about 15x faster here), spark when the data needs a cluster.")
+    person_threshold: float = Field(0.9, gt=0, lt=1, description="Match probability at or above which two person records are one person.")
+    org_threshold: float = Field(0.9, gt=0, lt=1, description="Match probability at or above which two organisation records are one enterprise.")
+    em_sample: float = Field(1.0, gt=0, le=1, description="Share of records EM training samples (lower it for millions of records).")
+    u_max_pairs: float = Field(2e6, gt=0, description="Random pairs Splink samples to estimate u probabilities.")
+    seed: int = Field(42, description="Seed of Splink's sampling, so a re-run trains the same model.")
+    dbt_schema: str = Field("gold", description="Schema (database) the dbt models are built in.")
+    dbt_threads: int = Field(1, ge=1, description="dbt threads (the Connect server runs the work; 1 is right on 2 cores).")
+    dbt_project_dir: Path = Field(SOURCE_ROOT / "dbt_project", description="The dbt project.")
+
+
+class SecuritySettings(BaseModel):
+    """Where the encryption keys are and who holds the master key (citylake.security, docs/security.md)."""
+
+    keystore_dir: Path | None = Field(None, description="The local key store (master key versions, wrapped data keys), owner-only (0700/0600), never inside the repository; empty: <home>/keys.")
+    key_provider: str = Field("local", pattern=r"^(local|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$", description='Who holds the master key: "local" (files in the key store) or package.module:Class of a KMS/HSM provider.')
+    key_provider_params: dict[str, str] = Field(default_factory=dict, description="Constructor arguments of that provider (a key name, a region; never a credential).")
+
+
 class Settings(BaseSettings):
     """Everything configurable in citylake, in one place."""
 
@@ -133,6 +183,10 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=S3Settings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
     openmetadata: OpenMetadataSettings = Field(default_factory=OpenMetadataSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    gold: GoldSettings = Field(default_factory=GoldSettings)
 
     @classmethod
     def settings_customise_sources(

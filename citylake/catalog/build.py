@@ -7,6 +7,8 @@ and pruned so that every edge joins entities and columns the set holds.
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 from typing import Iterable
 
@@ -16,6 +18,8 @@ from citylake.catalog.tables import LiveTable
 from citylake.contracts import SourceContract, table_name
 
 CONTRACT_LAYERS = ("bronze", "silver", "quarantine")
+
+log = logging.getLogger(__name__)
 
 
 def contract_index(contracts: Iterable[SourceContract]) -> dict[str, tuple[SourceContract, object]]:
@@ -81,7 +85,10 @@ def view_edges(live: list[LiveTable]) -> list[Payload]:
                 continue
             db, table = source.split(".", 1)
             pairs = [([c for t, c in found if t == source], col) for col, found in traced.items()]
-            out.append(lineage.edge("table", n.table_fqn(db, table), "table", n.table_fqn(view.schema, view.name),
-                                    [(f, t) for f, t in pairs if f], source="ViewLineage", origin="lake",
-                                    sql=view.view_text, description="A view over it."))
+            try:
+                out.append(lineage.edge("table", n.table_fqn(db, table), "table", n.table_fqn(view.schema, view.name),
+                                        [(f, t) for f, t in pairs if f], source="ViewLineage", origin="lake",
+                                        sql=view.view_text, description="A view over it."))
+            except ValueError as exc:  # a name the catalog cannot hold: the view keeps its table-level place
+                log.warning("no lineage edge %s → %s.%s: %s", source, view.schema, view.name, exc)
     return out

@@ -8,36 +8,19 @@ OpenMetadata environment.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional
 
 import typer
 
-from citylake.console import OutputFormat, console, err_console, print_rows
+from citylake.console import OutputFormat, console, err_console, print_rows, user_errors
 from citylake.errors import CitylakeError
 
 catalog_app = typer.Typer(help="The asset catalog (数据资产目录) and lineage: embedded, pushed to OpenMetadata when "
                                "configured.", no_args_is_help=True)
-F = TypeVar("F", bound=Callable[..., Any])
 _LAYER_STYLE = {"landing": "grey50", "bronze": "dark_orange3", "silver": "grey70", "quarantine": "red",
                 "gold": "gold3", "published": "green", "ops": "steel_blue", "standards": "medium_purple"}
-
-
-def _user_errors(func: F) -> F:
-    """One line and exit code 2 for what a user can fix (as citylake.cli does; the CLI
-    module imports this one, so it cannot be imported from here)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CitylakeError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -57,7 +40,7 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 @catalog_app.command("sync")
-@_user_errors
+@user_errors
 def sync_command(
     lake: bool = typer.Option(True, "--lake/--no-lake", help="Describe the live lake's tables (starts Spark if needed)."),
     dbt_manifest: Optional[Path] = typer.Option(None, help="dbt's manifest.json (default: dbt_project/target/)."),
@@ -80,7 +63,7 @@ def sync_command(
 
 
 @catalog_app.command("search")
-@_user_errors
+@user_errors
 def search_command(
     text: str = typer.Argument(..., help="Words of a name, title or description, e.g. 身份证 or citizen_id."),
     limit: int = typer.Option(50, help="At most this many results."),
@@ -102,7 +85,7 @@ def _tag_names(tags: list[str], prefix: str) -> str:
 
 
 @catalog_app.command("show")
-@_user_errors
+@user_errors
 def show_command(
     name: str = typer.Argument(..., help="A table (silver.public_security__persons) or landing container (landing.tax.filings)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (the OpenMetadata payload)."),
@@ -159,7 +142,7 @@ def _tree(graph: Any, key: Any, upstream: bool, branch: Any, path: set[Any]) -> 
 
 
 @catalog_app.command("lineage")
-@_user_errors
+@user_errors
 def lineage_command(
     name: str = typer.Argument(..., help="A table or landing container."),
     column: Optional[str] = typer.Option(None, "--column", "-c", help="Trace this column instead of the whole table."),
@@ -214,14 +197,14 @@ def _push(settings: Any) -> None:
 
 
 @catalog_app.command("push")
-@_user_errors
+@user_errors
 def push_command() -> None:
     """Create or update everything in the catalog on the OpenMetadata server (PUT: repeatable)."""
     _push(_settings())
 
 
 @catalog_app.command("validate")
-@_user_errors
+@user_errors
 def validate_command() -> None:
     """Check every payload of the catalog against OpenMetadata's own models."""
     from citylake.catalog.sync import validate

@@ -55,7 +55,8 @@ def column_sources(sql: str, columns: list[str], schema: Schema, dialect: str = 
             if leaf.downstream or not isinstance(leaf.source, exp.Table):
                 continue
             table = leaf.source
-            pair = (f"{table.db}.{table.name}" if table.db else table.name, leaf.name.split(".")[-1])
+            # sqlglot names a leaf as SQL, quoted where its dialect would quote it ("meter_id")
+            pair = (f"{table.db}.{table.name}" if table.db else table.name, leaf.name.split(".")[-1].strip('"`'))
             if pair[1] != "*" and pair not in found:  # a star sqlglot could not expand names no column
                 found.append(pair)
         if found:

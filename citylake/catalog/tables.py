@@ -52,6 +52,49 @@ PLATFORM_TABLES: dict[str, tuple[str, str, dict[str, str]]] = {
         "status": "rejected, in_bronze or reconciled.", "bronze_at": "When bronze recorded the batch.",
         "silver_at": "When silver recorded it.",
         "balanced": "rows_read = rows_bronze = rows_accepted + rows_quarantined + rows_duplicate."}),
+    "ops.run_metrics": ("运行指标 Run metrics", "One row per stage run (bronze, silver, quality, publish): rows and "
+                        "seconds, for the operations view of the quality page.", {
+        "run_id": "The Airflow run (or CLI run) the stage belonged to.", "dag_id": "The DAG, when Airflow ran it.",
+        "task_id": "The task, when Airflow ran it.", "stage": "bronze, silver, quality or publish.",
+        "source": "Source (department) id.", "entity": "Entity of the source.", "day": "Delivery day processed.",
+        "rows": "Rows the stage handled.", "seconds": "Wall-clock seconds the stage took.",
+        "status": "success or failed.", "started_at": "When the stage started.", "finished_at": "When it ended."}),
+    "ops.quality_results": ("质检结果 Quality results", "One row per rule, table and quality run: the outcome of every "
+                            "expectation, with masked samples and failing rows (file and line).", {
+        "run_id": "The quality run.", "checked_at": "When the rules were checked.", "day": "Delivery day checked.",
+        "source": "Source (department) id.", "entity": "Entity of the source.", "department": "Owning department.",
+        "layer": "bronze, delivery, silver or gold.", "table_name": "The table checked.",
+        "suite": "The expectation suite.", "rule": "The contract's rule (column.rule).",
+        "expectation": "The Great Expectations expectation type.", "column_name": "The column checked.",
+        "dimension": "completeness, validity, uniqueness, consistency, timeliness or accuracy.",
+        "severity": "critical, warning or info (from the contract).",
+        "gating": "Whether a critical failure of this rule stops publishing.", "success": "Whether the rule held.",
+        "element_count": "Rows checked.", "unexpected_count": "Rows that failed.",
+        "unexpected_percent": "Share of rows that failed, in percent.", "observed_value": "What was observed (masked).",
+        "unexpected_sample": "A masked sample of failing values.", "details": "Further details (JSON).",
+        "dag_id": "The DAG, when Airflow ran the check.", "dag_run_id": "The DAG run.",
+        "data_docs_page": "The Data Docs page of the validation.",
+        "failed_rows": "Failing rows: batch, file, line and masked value."}),
+    "ops.quality_scores": ("质检评分 Quality scores", "Scores per run, table and dimension (and overall), weighted by "
+                           "severity: the scorecard.", {
+        "run_id": "The quality run.", "checked_at": "When the rules were checked.", "day": "Delivery day checked.",
+        "source": "Source (department) id.", "department": "Owning department.", "table_name": "The table scored.",
+        "layer": "The table's layer.", "dimension": "A quality dimension, or overall.",
+        "score": "0-100, weighted by severity.", "rules": "Rules checked.", "failed": "Rules that failed.",
+        "failed_critical": "Critical rules of a gating table that failed."}),
+    "ops.quality_failed_rows": ("质检问题行 Failing rows", "Every failing row of every rule, by file and line, with its "
+                                "masked value (drill-down of the quality page).", {
+        "run_id": "The quality run.", "table_name": "The table checked.", "rule": "The rule that failed.",
+        "day": "Delivery day checked.", "batch_id": "The row's batch.", "source_file": "The delivered file.",
+        "line": "Line in the delivered file.", "masked_value": "The failing value, masked."}),
+    "ops.audit_log": ("审计日志 Audit log", "One row per attempt to see protected data, granted or refused: who, what, "
+                      "when and why.", {
+        "event_id": "The event.", "at": "When it happened.", "principal": "Who asked.",
+        "role": "The role they acted in.", "action": "What they asked for (decrypt …).",
+        "table_name": "The table.", "columns": "The columns.", "purpose": "The purpose they gave.",
+        "row_filter": "Which rows.", "rows": "How many rows were returned.",
+        "row_keys": "Tokens or non-sensitive keys of the rows (never plaintext).",
+        "granted": "Whether the policy allowed it.", "reason": "Why it was refused, if it was."}),
     "standards.code_tables": ("代码表 Code tables", "Every code of every code table (metadata/standards/code_tables).", {
         "table_id": "Code table id (a term of the CodeTables glossary).", "code": "The code.", "name": "Its name.",
         "name_en": "English name.", "parent_code": "Parent code (hierarchies).", "level": "Level in the hierarchy."}),

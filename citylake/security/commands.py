@@ -7,34 +7,17 @@ is audited.
 
 from __future__ import annotations
 
-import functools
 from contextlib import nullcontext
-from typing import Any, Callable, TypeVar
 
 import typer
 
-from citylake.console import OutputFormat, console, print_rows
+from citylake.console import OutputFormat, console, print_rows, user_errors
 from citylake.errors import CitylakeError
 
 security_app = typer.Typer(help="Data security: discovery, leak scan, per-role views, audited decryption.",
                            no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys: list them (never their material), rotate the master key.",
                        no_args_is_help=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _user_errors(func: F) -> F:
-    """The CLI's own handling (one line, exit code 2), looked up when the command runs so
-    that this module and citylake.cli do not import each other."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from citylake.cli import user_errors
-
-        return user_errors(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -53,7 +36,7 @@ def _level(personal: str | None, classification: str | None, grade: int | None, 
 
 
 @security_app.command("scan")
-@_user_errors
+@user_errors
 def scan_command(
     schema: list[str] = typer.Option(None, "--schema", help="Schemas to scan (repeatable); default: bronze … ops."),
     table: list[str] = typer.Option(None, "--table", help="Only these schema.table (repeatable)."),
@@ -89,7 +72,7 @@ def scan_command(
 
 
 @security_app.command("leaks")
-@_user_errors
+@user_errors
 def leaks_command(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or csv.")) -> None:
     """Search gold, published, ops, secure views, protected columns, logs and the catalog for
     citizen IDs, phones and bank cards in the clear. Exit 1 if any."""
@@ -104,7 +87,7 @@ def leaks_command(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format
 
 
 @security_app.command("views")
-@_user_errors
+@user_errors
 def views_command(
     role: list[str] = typer.Option(None, "--role", help="Only these roles (repeatable); default: every role."),
     scan: bool = typer.Option(True, help="Scan gold and published first, so their columns have tags."),
@@ -125,7 +108,7 @@ def views_command(
 
 
 @security_app.command("policy")
-@_user_errors
+@user_errors
 def policy_command(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or csv.")) -> None:
     """Validate metadata/security/policy.yml and show its roles."""
     from citylake.security.policy import load_policy, policy_path, view_schema
@@ -153,7 +136,7 @@ def _parse_match(items: list[str]) -> dict[str, str]:
 
 
 @security_app.command("decrypt")
-@_user_errors
+@user_errors
 def decrypt_command(
     role: str = typer.Option(..., "--role", help="The role you act in (metadata/security/policy.yml)."),
     purpose: str = typer.Option(..., "--purpose", help="Why: one of the role's purposes, e.g. quality_review."),
@@ -178,7 +161,7 @@ def decrypt_command(
 
 
 @keys_app.command("list")
-@_user_errors
+@user_errors
 def keys_list(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or csv.")) -> None:
     """The data keys (ids, scopes, master version), never their material."""
     from citylake.security.keys import keyring
@@ -192,7 +175,7 @@ def keys_list(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", h
 
 
 @keys_app.command("rotate")
-@_user_errors
+@user_errors
 def keys_rotate(
     table: str = typer.Option(None, "--table", help="Rotate this table's data key (source__entity) instead of the master."),
     retire_old: bool = typer.Option(False, "--retire-old", help="Destroy master versions no data key needs any more."),

@@ -18,7 +18,7 @@ from citylake.spark import get_spark
 from citylake.selfcheck import run_selfcheck
 
 try:  # prove the namespace really is offline
-    urllib.request.urlopen("https://pypi.org/simple/", timeout=3)
+    urllib.request.urlopen("https://example.org/", timeout=3)
     print(json.dumps({"offline": False}))
     raise SystemExit(3)
 except OSError:

@@ -47,11 +47,14 @@ def test_a_stage_registers_what_it_wrote_cheaply_and_once(spark, lake: Settings)
 
     contract = load_contracts(lake.contracts_dir)[SOURCE]
     entity = contract.entity("persons")
-    for layer, stage in (("bronze", "bronze"), ("silver", "silver"), ("quarantine", "silver")):
-        assert register_table(spark, f"{layer}.{SOURCE}__persons", contract, entity, stage, lake)
+    layers = (("bronze", "bronze"), ("silver", "silver"), ("quarantine", "silver"))
+    with Store(catalog_db(lake)) as store:  # the stages that created the tables registered them
+        for layer, _ in layers:
+            assert store.entity("table", n.table_fqn(layer, f"{SOURCE}__persons")) is not None, layer
     started = time.monotonic()
-    assert not register_table(spark, f"silver.{SOURCE}__persons", contract, entity, "silver", lake)
-    assert time.monotonic() - started < 2
+    for layer, stage in layers:  # once: registering again changes nothing, and costs little
+        assert not register_table(spark, f"{layer}.{SOURCE}__persons", contract, entity, stage, lake)
+    assert time.monotonic() - started < 6
     with Store(catalog_db(lake)) as store:
         silver = store.entity("table", n.table_fqn("silver", f"{SOURCE}__persons"))
         assert silver is not None and silver.origin == "stage"

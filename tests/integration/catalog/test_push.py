@@ -16,7 +16,7 @@ from citylake.catalog import naming as n
 from citylake.catalog.config import om_python
 from citylake.catalog.sync import push, stored_payloads, sync
 from citylake.errors import CitylakeError
-from citylake.settings import SOURCE_ROOT, Settings
+from citylake.settings import SOURCE_ROOT, OpenMetadataSettings, Settings
 
 HERE = Path(__file__).parent
 FIXTURES = HERE.parent.parent / "unit" / "catalog" / "fixtures"
@@ -53,9 +53,10 @@ def pushed(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Setti
     settings = Settings(home=tmp_path_factory.mktemp("push-home"))
     sync(settings, lake=False, dbt_manifest=FIXTURES / "dbt" / "manifest.json",
          dbt_catalog=FIXTURES / "dbt" / "catalog.json", events=FIXTURES / "openlineage_events.jsonl")
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp:  # configured as a user would: in the environment
         mp.setenv("CITYLAKE_OPENMETADATA__HOST_PORT", server)
         mp.setenv("CITYLAKE_OPENMETADATA__JWT_TOKEN", TOKEN)
+        settings = Settings(home=settings.home)
         return settings, push(settings)
 
 
@@ -99,22 +100,19 @@ def test_lineage_reads_back_through_openmetadatas_client(pushed: tuple[Settings,
     assert n.table_fqn("gold", "dim_person") in nodes  # the client's depth is at most 3 each way
 
 
-def test_push_again_updates_in_place(pushed: tuple[Settings, dict[str, Any]], server: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_push_again_updates_in_place(pushed: tuple[Settings, dict[str, Any]], server: str) -> None:
     settings, _ = pushed
     before = _state(server)["entities"]
-    monkeypatch.setenv("CITYLAKE_OPENMETADATA__HOST_PORT", server)
-    monkeypatch.setenv("CITYLAKE_OPENMETADATA__JWT_TOKEN", TOKEN)
     assert push(settings)["errors"] == []
     assert _state(server)["entities"] == before
 
 
-def test_a_wrong_token_is_one_clear_error(pushed: tuple[Settings, dict[str, Any]], server: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CITYLAKE_OPENMETADATA__HOST_PORT", server)
-    monkeypatch.setenv("CITYLAKE_OPENMETADATA__JWT_TOKEN", "wrong")
+def test_a_wrong_token_is_one_clear_error(pushed: tuple[Settings, dict[str, Any]], server: str) -> None:
+    def with_token(token: str) -> Settings:
+        om = OpenMetadataSettings(host_port=server, jwt_token=token)
+        return pushed[0].model_copy(update={"openmetadata": om})
+
     with pytest.raises(CitylakeError, match="push to .* failed"):
-        push(pushed[0])
-    monkeypatch.delenv("CITYLAKE_OPENMETADATA__JWT_TOKEN")
+        push(with_token("wrong"))
     with pytest.raises(CitylakeError, match="CITYLAKE_OPENMETADATA__JWT_TOKEN"):
-        push(pushed[0])
+        push(with_token(""))

@@ -17,7 +17,9 @@ import time
 def main(dag_ids: list[str], days: list[str], out: str) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=None)
+    from citylake.settings import SOURCE_ROOT
+
+    bag = DagBag(dag_folder=str(SOURCE_ROOT / "dags" / "citylake_sources.py"))
     if bag.import_errors:
         raise SystemExit(f"DAG import errors: {bag.import_errors}")
     records = []

@@ -47,9 +47,10 @@ def water_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monke
              "M0001,,1.5,2026-02-28"]                      # a second row of meter M0001: newer, wins
     (folder / "meters-20260301.csv").write_text("\n".join(rows) + "\n")
     monkeypatch.setenv("CITYLAKE_METADATA_DIR", str(meta))
+    monkeypatch.setenv("CITYLAKE_QUALITY__IN_SOURCE_DAGS", "true")  # the whole DAG, quality and publish too
     clear_cache()
     yield reload_settings()
-    monkeypatch.delenv("CITYLAKE_METADATA_DIR")
+    monkeypatch.undo()
     clear_cache()
     reload_settings()
 
@@ -73,3 +74,9 @@ def test_a_new_contract_becomes_tables_reconciliation_and_a_dag(water_settings: 
     recon = spark.sql("SELECT * FROM ops.batch_reconciliation WHERE source = 'water'").collect()
     assert [(r["rows_read"], r["rows_accepted"], r["rows_quarantined"], r["rows_duplicate"], r["balanced"])
             for r in recon] == [(44, 41, 2, 1, True)]
+    # the DAG's quality task judged the table and its publish task pinned the version it passed
+    tasks = {t.task_id: str(t.state) for t in run.get_task_instances()}
+    assert tasks["meters.quality"].endswith("success") and tasks["meters.publish"].endswith("success")
+    assert spark.table("published.water__meters").count() == 41
+    checked = spark.sql("SELECT count(*) FROM ops.quality_results WHERE table_name = 'silver.water__meters'").collect()[0][0]
+    assert checked > 0
