@@ -126,6 +126,13 @@ def _plausible_birth(cid: str) -> bool:
     return dt.date(1900, 1, 1) <= born <= dt.date.today()
 
 
+def _power_of_two(digits: str) -> bool:
+    """Byte sizes and metric buckets in engine logs (17179869184 = 16 GiB) look like mobile
+    numbers of the 17x segments; no phone number is a power of two."""
+    value = int(re.sub(r"[^0-9]", "", digits))
+    return value & (value - 1) == 0
+
+
 def find_embedded(text: str) -> dict[str, int]:
     """How many citizen IDs, mobile phones and bank cards a text holds in the clear."""
     found: dict[str, int] = {}
@@ -134,7 +141,7 @@ def find_embedded(text: str) -> dict[str, int]:
     ids = [m for m in _EMB_CITIZEN_ID.findall(text) if _plausible_birth(m)]
     if ids:
         found["citizen_id"] = len(ids)
-    phones = _EMB_MOBILE.findall(text)
+    phones = [m for m in _EMB_MOBILE.findall(text) if not _power_of_two(m)]
     if phones:
         found["phone"] = len(phones)
     cards = 0

@@ -84,3 +84,10 @@ def test_the_file_scan_reads_logs_and_binary_files(tmp_path):
     (tmp_path / "raw" / "delivery.csv").write_text(CITIZEN_IDS[1], encoding="utf-8")
     found = {(x.place.rsplit("/", 1)[1], x.where, x.kind) for x in scan_files([tmp_path], [tmp_path / "raw"])}
     assert found == {("task.log", "line 2", "citizen_id"), ("catalog.db", "binary", "phone")}
+
+
+def test_engine_byte_sizes_are_not_taken_for_phone_numbers():
+    from citylake.security.detectors import find_embedded
+
+    assert find_embedded("buckets 8589934592, 17179869184, 34359738368") == {}
+    assert find_embedded("call 13812345678 now") == {"phone": 1}
