@@ -222,7 +222,9 @@ def _value_and_reason(rule: ColumnRule) -> tuple[Column, Column]:
     return _cast(value, col.type), reason
 
 
-def _check_name(rule: ColumnRule) -> str:
+def check_name(rule: ColumnRule) -> str:
+    """The prefix of a column rule's ids (``citizen_id.check_digit``): quality names its
+    expectations the same way, so a steward sees one rule under one name."""
     col = rule.column
     if rule.check == "text" and col.accepted_values is not None:
         return "values"
@@ -290,7 +292,7 @@ def standardize(bronze: DataFrame, entity: EntityContract, lookup: DataFrame) ->
     )
     column_reasons = []
     for r in rules:
-        check = _check_name(r)
+        check = check_name(r)
         rule_id = F.concat(F.lit(check + "."), F.col(f"_r_{r.name}"))
         severity = _severity(r.column.rules, rule_id, check)
         column_reasons.append(F.when(F.col(f"_r_{r.name}").isNotNull(), _reason_struct(rule_id, r.name, severity)))

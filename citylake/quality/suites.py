@@ -33,7 +33,7 @@ from great_expectations.expectations.row_conditions import Column
 import citylake.quality.expectations as cx
 from citylake.contracts import ColumnContract, EntityContract, SourceContract, table_name
 from citylake.layers.protection import encrypted_columns, merge_keys, token_column, tokenized_columns
-from citylake.layers.silver_rules import ColumnRule, column_rule
+from citylake.layers.silver_rules import ColumnRule, check_name, column_rule
 from citylake.quality.batches import Batch
 from citylake.settings import QualitySettings
 
@@ -66,16 +66,6 @@ def column_severity(col: ColumnContract, check: str, reasons: Iterable[str]) -> 
     return mildest(found or [by_rule.get(check, "critical")])
 
 
-def _check_name(rule: ColumnRule) -> str:
-    """The prefix silver gives the column's rule ids (as silver_rules names them)."""
-    col = rule.column
-    if rule.check == "text" and col.accepted_values is not None:
-        return "values"
-    if rule.check == "text" and col.pattern is not None:
-        return "pattern"
-    return rule.check
-
-
 def expectation(cls: type[Expectation], rule: str, dimension: str, severity: str, column: str | None = None,
                 description: str | None = None, **kwargs: Any) -> Expectation:
     """An expectation with citylake's rule id, dimension and severity attached."""
@@ -100,7 +90,7 @@ def _validity(layer: str, rule: ColumnRule, batch: Batch, protected: set[str]) -
     col, check, name = rule.column, rule.check, rule.name
     if layer == "silver" and name in protected:
         return []
-    sev = column_severity(col, _check_name(rule), _REASONS.get(check, ("invalid",)))
+    sev = column_severity(col, check_name(rule), _REASONS.get(check, ("invalid",)))
     out: list[Expectation] = []
 
     def add(cls: type[Expectation], kind: str, dimension: str, text: str, **kw: Any) -> None:
@@ -185,7 +175,7 @@ def bronze_suite(contract: SourceContract, entity: EntityContract, batch: Batch)
     for col in entity.columns:
         rule = column_rule(col)
         if col.required:
-            exps.append(_present("bronze", col, column_severity(col, _check_name(rule), ("missing",))))
+            exps.append(_present("bronze", col, column_severity(col, check_name(rule), ("missing",))))
         exps += _validity("bronze", rule, batch, set())
     exps += _entity_rules("bronze", entity, set())
     # Silver keeps the newest row of a key and drops the others: duplicates are reported.
@@ -228,7 +218,7 @@ def silver_suite(contract: SourceContract, entity: EntityContract, batch: Batch)
     for col in entity.columns:
         rule = column_rule(col)
         if col.required:
-            exps.append(_present("silver", col, column_severity(col, _check_name(rule), ("missing",)),
+            exps.append(_present("silver", col, column_severity(col, check_name(rule), ("missing",)),
                                  token_only=col.name in token_only))
         exps += _validity("silver", rule, batch, protected)
     # Columns delivered as names map to codes by design, and numbers have one standard form:
