@@ -43,11 +43,15 @@ _ADDRESS_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百]+(�
 _MOSTLY_CJK = re.compile(rf"^[{_CJK}0-9０-９A-Za-z()（）\-#·\s]+$")
 
 # Embedded identifiers: boundaries exclude letters and digits so that base64, hex tokens,
-# batch ids and millisecond timestamps do not produce matches.
+# batch ids and millisecond timestamps do not produce matches, and exclude the two sides of
+# a decimal point: the 16 fraction digits of a float in a chart or dbt's timings pass Luhn
+# one time in ten.
+_START = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
+_END = r"(?![0-9A-Za-z])(?!\.[0-9])"
 _EMB_CITIZEN_ID = re.compile(
-    r"(?<![0-9A-Za-z])([1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-_EMB_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?(1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4})(?![0-9A-Za-z])")
-_EMB_CARD = re.compile(r"(?<![0-9A-Za-z])((?:[0-9]{4}[ -]?){3}[0-9]{4,7})(?![0-9A-Za-z])")
+    _START + r"([1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])" + _END)
+_EMB_MOBILE = re.compile(_START + r"(?:\+?86[- ]?)?(1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4})" + _END)
+_EMB_CARD = re.compile(_START + r"((?:[0-9]{4}[ -]?){3}[0-9]{4,7})" + _END)
 #: The kinds the leak scan looks for (DESIGN.md: no plaintext citizen ID, phone or bank card).
 LEAK_KINDS = ("citizen_id", "phone", "bank_card")
 

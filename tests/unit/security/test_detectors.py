@@ -91,3 +91,10 @@ def test_engine_byte_sizes_are_not_taken_for_phone_numbers():
 
     assert find_embedded("buckets 8589934592, 17179869184, 34359738368") == {}
     assert find_embedded("call 13812345678 now") == {"phone": 1}
+
+
+def test_the_digits_of_a_float_are_not_identifiers():
+    fractions = [f"{n}.{d}" for n in (0, 1764170445) for d in (bank_card(), CITIZEN_IDS[0][:-1] + "1", "13812345678")]
+    assert [t for t in fractions if find_embedded(f'"execution_time": {t}, "x": -{t}')] == []
+    assert find_embedded(f"card {bank_card()}. id {CITIZEN_IDS[0]}.") == {"bank_card": 1, "citizen_id": 1}, \
+        "a full stop after a number is still the end of a sentence"
