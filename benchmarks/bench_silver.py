@@ -96,6 +96,7 @@ def run_size(people: int, seed: int, workers: int) -> dict:
     figures["defect_types"] = {
         k: {"expected": s.expected, "total": s.total, "handled": s.handled, "corrected": s.corrected,
             "quarantined_right_reason": s.quarantined_right, "quarantined_other_reason": s.quarantined_other,
+            "quarantined_with_its_row": s.quarantined_with_row,
             "deduplicated": s.deduplicated, "rejected": s.rejected, "slipped": s.slipped,
             "deferred_to_entity_resolution": s.deferred}
         for k, s in sorted(scores.items())

@@ -47,6 +47,7 @@ class DefectScore:
     corrected: int = 0
     quarantined_right: int = 0
     quarantined_other: int = 0
+    quarantined_with_row: int = 0  # a variation in a row quarantined for another defect of that row
     deduplicated: int = 0
     rejected: int = 0
     slipped: int = 0
@@ -203,6 +204,7 @@ def _judge(score: DefectScore, m: dict[str, Any], entity: EntityContract, fates:
         if (fate.quarantine_rules is not None and m.get("_row_defect")) or twin:
             score.handled += 1
             score.corrected += twin
+            score.quarantined_with_row += not twin
             return
     if fate.quarantine_rules is not None:
         right = RIGHT_RULES.get(m["defect_type"], ())
