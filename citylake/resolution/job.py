@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from citylake.resolution import backends
+from citylake.resolution.city_codes import issue_city_codes
 from citylake.resolution.linkage import LinkResult, link
 from citylake.resolution.mentions import ORG_COLUMNS, PERSON_COLUMNS, org_mentions, person_mentions
 from citylake.resolution.models import Model, org_model, person_model
@@ -131,4 +132,7 @@ def run_resolution(settings: Settings | None = None, backend: str | None = None)
     for kind in ("person", "org"):
         report, _ = resolve_kind(spark, settings, kind, backend)
         out[kind] = report.__dict__
+    t0 = time.perf_counter()
+    out["city_codes_issued"] = issue_city_codes(spark, settings, XREF_TABLES["person"])
+    log.info("city codes: %d issued in %.1f s", out["city_codes_issued"], time.perf_counter() - t0)
     return out

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.spark
 
 MARTS = ("dim_person", "person_relationship", "population_stats", "dim_enterprise", "enterprise_profile",
          "enterprise_stats", "dim_admin_division", "dim_address", "person_tags", "enterprise_tags",
-         "emergency_nearest_resources", "emergency_shelter_coverage")
+         "emergency_nearest_resources", "emergency_shelter_coverage", "city_code")
 
 
 def test_dbt_build_green(dbt_build: dict[str, Any]) -> None:
@@ -56,6 +56,22 @@ def test_survivorship_records_the_winning_source(dbt_build: dict[str, Any], spar
     assert {tuple(r) for r in register} == {("public_security__persons",) * 3}
     others = dim.where("NOT in_register AND birth_date IS NOT NULL").select("birth_date_source").distinct().collect()
     assert {r[0] for r in others} <= {"civil_affairs__deaths", "civil_affairs__elderly_care", "health__births"}
+
+
+def test_every_person_has_one_valid_city_code_that_reveals_nothing(dbt_build: dict[str, Any], spark, settings) -> None:  # type: ignore[no-untyped-def]
+    from citylake.resolution.city_codes import is_valid_code
+
+    codes = spark.table(f"{settings.gold.dbt_schema}.city_code").toPandas()
+    dim = spark.table(f"{settings.gold.dbt_schema}.dim_person").select("person_key", "is_deceased", "citizen_id_token").toPandas()
+    current = codes[codes["status"] != "retired"]
+    assert sorted(current["person_key"]) == sorted(dim["person_key"]), "one code per golden person, no more"
+    assert codes["city_code"].is_unique and all(is_valid_code(c) for c in codes["city_code"])
+    cancelled = set(current[current["status"] == "cancelled"]["person_key"])
+    assert cancelled == set(dim[dim["is_deceased"]]["person_key"]) and cancelled, "a death cancels the code"
+    assert current[current["status"] == "cancelled"]["valid_to"].notna().all()
+    # not the person key nor the citizen-ID token in another dress
+    keys = set(dim["person_key"]) | set(dim["citizen_id_token"].dropna())
+    assert not any(c[2:-1].lower() in k for c in codes["city_code"] for k in keys)
 
 
 def _age(birth: dt.date, day: dt.date) -> int:
