@@ -34,6 +34,11 @@ def target_dir(settings: Settings) -> Path:
     return settings.home / "dbt" / "target"
 
 
+def staging_schema(settings: Settings) -> str:
+    """The schema of dbt's staging and intermediate views (macros/generate_schema_name.sql)."""
+    return f"{settings.gold.dbt_schema}_staging"
+
+
 def manifest_path(settings: Settings) -> Path:
     """The manifest Cosmos renders the gold DAG from (written by ``parse``, in the project)."""
     return settings.gold.dbt_project_dir / "target" / "manifest.json"

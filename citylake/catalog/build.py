@@ -56,17 +56,24 @@ def build_catalog(contracts: dict[str, SourceContract], live: list[LiveTable] | 
         for entity in contract.entities:
             payloads += [tables.contract_table(layer, contract, entity) for layer in CONTRACT_LAYERS]
     payloads += lineage.contract_lineage(cs)
+    payloads += lineage.resolution_lineage(cs)
     if live is not None:
         payloads += lake_tables(cs, live)
     payloads += list(extra)
     return lineage.prune(dedupe(payloads))
 
 
-def default_dbt_artifacts(root: Path) -> tuple[Path | None, Path | None]:
-    """dbt's target/manifest.json and catalog.json under the dbt project, if built."""
-    target = root / "dbt_project" / "target"
-    manifest, catalog = target / "manifest.json", target / "catalog.json"
-    return (manifest if manifest.is_file() else None, catalog if catalog.is_file() else None)
+def default_dbt_artifacts(targets: Iterable[Path]) -> tuple[Path | None, Path | None]:
+    """dbt's manifest.json and catalog.json from the first of ``targets`` holding a manifest.
+
+    The caller lists the home's build target first: only a build's manifest has the
+    compiled SQL that column lineage is read from (the project's own target holds the
+    parsed manifest the gold DAG renders from, with dependencies but no SQL)."""
+    for target in targets:
+        manifest, catalog = target / "manifest.json", target / "catalog.json"
+        if manifest.is_file():
+            return manifest, catalog if catalog.is_file() else None
+    return None, None
 
 
 def view_edges(live: list[LiveTable]) -> list[Payload]:

@@ -65,9 +65,13 @@ def _column_tags(meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def read_dbt(manifest_path: Path, catalog_path: Path | None = None, teams: set[str] | None = None,
-             domains: set[str] | None = None, known_columns: dict[str, list[str]] | None = None) -> list[Payload]:
+             domains: set[str] | None = None, known_columns: dict[str, list[str]] | None = None,
+             known_tables: dict[str, list[dict[str, Any]]] | None = None) -> list[Payload]:
     """Tables (origin ``dbt``) and lineage of every model; ``known_columns`` (``schema.table`` →
-    columns) helps trace SQL that reads lake tables dbt's catalog does not list."""
+    columns) helps trace SQL that reads lake tables dbt's catalog does not list, and
+    ``known_tables`` (``schema.table`` → the lake's catalog columns) gives the columns of a
+    model that neither its YAML nor dbt's catalog lists: a table without columns would lose
+    every column edge into and out of it."""
     manifest = _load(manifest_path)
     built = _load(catalog_path) if catalog_path else {}
     built_nodes = {**built.get("nodes", {}), **built.get("sources", {})}
@@ -76,7 +80,8 @@ def read_dbt(manifest_path: Path, catalog_path: Path | None = None, teams: set[s
     relations = {uid: _relation(node) for uid, node in {**nodes, **sources}.items()}
 
     schema_map: dict[str, dict[str, dict[str, str]]] = {}
-    for qualified, cols in (known_columns or {}).items():
+    known_columns = {**{q: [c["name"] for c in cols] for q, cols in (known_tables or {}).items()}, **(known_columns or {})}
+    for qualified, cols in known_columns.items():
         db, table = qualified.split(".", 1)
         schema_map.setdefault(db, {})[table] = {c: "string" for c in cols}
     for uid, node in {**sources, **nodes}.items():
@@ -90,7 +95,8 @@ def read_dbt(manifest_path: Path, catalog_path: Path | None = None, teams: set[s
         schema, table = relations[uid]
         meta = {**(node.get("config") or {}).get("meta", {}), **(node.get("meta") or {})}
         columns = [om_column(name, typ, doc.get("description") or None, _column_tags(doc.get("meta") or {}))
-                   for name, typ, doc in _columns(node, built_nodes.get(uid))]
+                   for name, typ, doc in _columns(node, built_nodes.get(uid))] \
+            or [dict(c) for c in (known_tables or {}).get(f"{schema}.{table}", [])]
         owner = meta.get("owner") if meta.get("owner") in (teams or set()) else n.PLATFORM_TEAM
         request: dict[str, Any] = {
             "name": table, "databaseSchema": n.schema_fqn(schema), "columns": columns,

@@ -185,6 +185,32 @@ def contract_lineage(contracts: Iterable[SourceContract]) -> list[Payload]:
     return out
 
 
+def resolution_lineage(contracts: Iterable[SourceContract]) -> list[Payload]:
+    """Entity resolution's edges, from the same specs the job reads: every silver table that
+    names a person or an organisation → its cross-reference (the golden key comes from the
+    naming columns), and the person cross-reference → the city-code registry."""
+    from citylake.resolution.city_codes import REGISTRY
+    from citylake.resolution.mentions import org_specs, person_specs
+
+    by_source = {c.source: c for c in contracts}
+    out: list[Payload] = []
+    for specs, xref, key in ((person_specs(by_source), "person_xref", "person_key"),
+                             (org_specs(by_source), "org_xref", "org_key")):
+        naming: dict[str, list[str]] = {}
+        for spec in specs:
+            cols = naming.setdefault(spec.table, [])
+            cols += [c for c in spec.columns.values() if c and c not in cols]
+        for table, cols in sorted(naming.items()):
+            out.append(edge("table", n.table_fqn("silver", table), "table", n.table_fqn("silver", xref), [(cols, key)],
+                            source="SparkLineage", origin="resolution",
+                            description="Entity resolution (Splink) links the records naming one entity to its golden key."))
+    schema, name = REGISTRY.split(".")
+    out.append(edge("table", n.table_fqn("silver", "person_xref"), "table", n.table_fqn(schema, name),
+                    [(["person_key"], "person_key"), (["person_key"], "city_code")], source="SparkLineage",
+                    origin="resolution", description="A city code is the keyed HMAC-SM3 of the golden person key."))
+    return out
+
+
 def prune(payloads: list[Payload]) -> list[Payload]:
     """Drop edges whose ends are not in the set, and column pairs naming columns that the
     ends do not have: the server refuses both."""

@@ -21,7 +21,7 @@ from citylake.catalog.payload import Payload, dedupe
 from citylake.catalog.store import Store
 from citylake.contracts import load_contracts
 from citylake.errors import CitylakeError
-from citylake.settings import SOURCE_ROOT, Settings
+from citylake.settings import Settings
 
 
 @dataclass
@@ -42,20 +42,23 @@ def collect(settings: Settings, lake: bool = True, dbt_manifest: Path | None = N
     live = None
     if lake:
         from citylake.catalog.live import scan
-        from citylake.spark import get_spark
+        from citylake.gold import staging_schema
+        from citylake.spark import SCHEMAS, get_spark
 
         spark = spark or get_spark(settings)
-        live = scan(spark)
+        live = scan(spark, [*SCHEMAS, staging_schema(settings)])  # staging views carry column lineage into gold
         origins.append("lake")
     base = build_catalog(contracts, live)
     extra: list[Payload] = view_edges(live or [])
     if dbt_manifest is None and dbt_catalog is None:
-        dbt_manifest, dbt_catalog = default_dbt_artifacts(SOURCE_ROOT)
+        from citylake.gold import manifest_path, target_dir
+
+        dbt_manifest, dbt_catalog = default_dbt_artifacts([target_dir(settings), manifest_path(settings).parent])
     if dbt_manifest is not None:
-        known = {p.meta.get("short", ""): [c["name"] for c in p.request["columns"]] for p in base if p.kind == "table"}
+        known = {p.meta.get("short", ""): p.request["columns"] for p in base if p.kind == "table"}
         teams = {p.fqn for p in base if p.kind == "team"}
         domains = {p.fqn for p in base if p.kind == "domain"}
-        extra += read_dbt(dbt_manifest, dbt_catalog, teams, domains, known)
+        extra += read_dbt(dbt_manifest, dbt_catalog, teams, domains, known_tables=known)
         origins.append("dbt")
     events = events or events_file(settings)
     if events.is_file():
