@@ -39,11 +39,17 @@ def _run_dags(dag_ids: list[str], days: list[str], workdir: Path, lanes: int = L
         procs.append((subprocess.Popen([sys.executable, str(RUNNER), ",".join(mine), ",".join(days), str(out)],
                                        env=env, stdout=log, stderr=subprocess.STDOUT), out, home, log))
     records: list[dict[str, Any]] = []
-    for proc, out, home, log in procs:
-        proc.wait(timeout=1800)
-        log.close()
-        assert proc.returncode == 0, (home / "run.log").read_text()[-4000:]
-        records += json.loads(out.read_text())
+    try:
+        for proc, out, home, log in procs:
+            proc.wait(timeout=1800)
+            log.close()
+            assert proc.returncode == 0, (home / "run.log").read_text()[-4000:]
+            records += json.loads(out.read_text())
+    finally:  # a lane that timed out must not outlive the session (it would restart its server)
+        for proc, *_ in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return records
 
 
