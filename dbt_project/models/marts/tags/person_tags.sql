@@ -1,4 +1,6 @@
--- Rule tags of people (tag_catalog seed, entity person): one row per person and tag.
+-- Tags of people (tag_catalog seed, entity person): one row per person and tag. Rule tags are
+-- computed here (model_version null); model tags are the scores of citylake.ml at or above
+-- the model's threshold, with the version of the model that gave them.
 with people as (
     select * from {{ ref('dim_person') }}
 ),
@@ -38,9 +40,21 @@ tags as (
     select * from elderly_alone
     union all select * from allowance
     union all select * from deceased
+),
+
+model_tags as (
+    select scores.person_key, scores.model as tag_code, scores.model_version
+    from {{ model_scores('person_model_scores', 'person_key') }} scores
+    inner join people on people.person_key = scores.person_key
+    where scores.tagged
 )
 
-select tags.person_key, tags.tag_code, catalog.tag_name, as_of.as_of_date
+select tags.person_key, tags.tag_code, catalog.tag_name, as_of.as_of_date, cast(null as string) as model_version
 from tags
-inner join {{ ref('tag_catalog') }} catalog on catalog.tag_code = tags.tag_code
+inner join {{ ref('tag_catalog') }} catalog on catalog.tag_code = tags.tag_code and catalog.kind = 'rule'
+cross join as_of
+union all
+select model_tags.person_key, model_tags.tag_code, catalog.tag_name, as_of.as_of_date, model_tags.model_version
+from model_tags
+inner join {{ ref('tag_catalog') }} catalog on catalog.tag_code = model_tags.tag_code and catalog.kind = 'model'
 cross join as_of
