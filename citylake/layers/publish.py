@@ -19,6 +19,12 @@ shallow clone (both measured, see README "Data quality"):
 Its price: a view needs Spark (or the Thrift server) to be read; a reader without Spark
 reads the pinned version of silver's Delta files (``published_version`` says which).
 Silver's ``VACUUM`` retention must exceed the publishing interval, as for any time travel.
+
+These views are for Spark and SQL readers inside the platform. The downstream contract —
+what other systems rely on, read with ``deltalake`` or DuckDB — is the versioned Delta tables
+``published.<name>_v<n>`` that ``citylake.published`` writes from gold marts, each with a
+contract in ``metadata/published/`` and an entry in ``<lake>/published/_manifest.json``. The
+two never share a name: a view has no version suffix and is not in the manifest.
 """
 
 from __future__ import annotations

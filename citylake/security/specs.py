@@ -3,8 +3,9 @@
 * silver: from the contracts (``tags.contract_table_spec``).
 * gold and published: from tags a model declares (its columns' ``meta`` in the dbt
   project, ``dbt_specs``, or passed in), over the latest sensitive-data scan
-  (``ops.sensitive_data_latest``), which tags every column it sampled. A table with
-  neither is not exposed: views fail closed.
+  (``ops.sensitive_data_latest``), which tags every column it sampled. A published table
+  (``citylake.published``) takes its model's declarations (``published_specs``). A table
+  with neither is not exposed: views fail closed.
 * ops: every column grade 1. Ops tables hold counts, reasons and tokens by design, and
   the leak scan holds them to it.
 """
@@ -74,7 +75,7 @@ def lake_specs(spark: SparkSession, settings: Settings, declared: Iterable[Table
     specs = {s.qualified: s for s in contract_table_specs(load_contracts(settings.contracts_dir), "silver")}
     for spec in scanned_specs(spark, ("gold", "published")):
         specs.setdefault(spec.qualified, spec)
-    for spec in [*dbt_specs(dbt_manifest(settings)), *declared]:
+    for spec in [*dbt_specs(dbt_manifest(settings)), *published_specs(settings), *declared]:
         specs[spec.qualified] = merge_specs(spec, specs.get(spec.qualified))
     for schema, table in lake_tables(spark, ["ops"]):
         specs.setdefault(f"{schema}.{table}", uniform_spec(spark, schema, table))
@@ -91,7 +92,8 @@ def table_spec(spark: SparkSession, settings: Settings, qualified: str) -> Table
             return found[0]
     if schema in ("gold", "published"):
         scanned = scanned_specs(spark, [schema], name)
-        declared = [s for s in dbt_specs(dbt_manifest(settings), [schema]) if s.name == name]
+        declared = [s for s in [*dbt_specs(dbt_manifest(settings), [schema]), *published_specs(settings)]
+                    if s.schema == schema and s.name == name]
         if declared:
             return merge_specs(declared[0], scanned[0] if scanned else None)
         return scanned[0] if scanned else None
@@ -107,8 +109,15 @@ TOKEN_LEVEL = {"personal": "personal", "classification": "general", "grade": 2}
 
 
 def dbt_manifest(settings: Settings) -> Path:
-    """dbt's manifest of the gold project (written by `dbt parse`, which `make setup` runs)."""
-    return settings.gold.dbt_project_dir / "target" / "manifest.json"
+    """dbt's manifest of the gold project: the one `dbt parse` wrote (`make setup` runs it), or
+    the latest `dbt build`'s (under home) when that is newer — the declarations gold was
+    built with, even when the project changed since set-up."""
+    from citylake.gold import target_dir
+
+    parsed = settings.gold.dbt_project_dir / "target" / "manifest.json"
+    built = target_dir(settings) / "manifest.json"
+    found = [p for p in (parsed, built) if p.exists()]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else parsed
 
 
 def dbt_specs(manifest: Path, schemas: Iterable[str] = ("gold", "published")) -> list[TableSpec]:
@@ -144,6 +153,30 @@ def dbt_specs(manifest: Path, schemas: Iterable[str] = ("gold", "published")) ->
             meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
             out.append(TableSpec(node["schema"], node.get("alias") or node["name"], tuple(tags),
                                  source_column=meta.get("source_column"), division_column=meta.get("division_column")))
+    return out
+
+
+def published_specs(settings: Settings) -> list[TableSpec]:
+    """Declared tags of the published tables (``citylake.published``): each column as the gold
+    model it is cut from declares it, so that a published table's date, number and flag
+    columns, which the scan does not sample, are in its views as they are in the model's."""
+    from citylake.errors import CitylakeError
+    from citylake.published.contracts import SCHEMA, contracts_dir, load_published_contracts
+
+    try:
+        contracts = load_published_contracts(contracts_dir(settings.metadata_dir))
+    except CitylakeError:
+        return []  # publishing reports a broken contract; views just go without its tags
+    gold = {s.name: s for s in dbt_specs(dbt_manifest(settings), [settings.gold.dbt_schema])}
+    out = []
+    for contract in contracts.values():
+        model = gold.get(contract.model)
+        names = {c.name for c in contract.columns}
+        tags = tuple(t for t in model.columns if t.name in names) if model else ()
+        if tags:
+            out.append(TableSpec(SCHEMA, contract.table_name, tags,
+                                 source_column=model.source_column if model.source_column in names else None,
+                                 division_column=model.division_column if model.division_column in names else None))
     return out
 
 

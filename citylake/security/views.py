@@ -42,6 +42,7 @@ class ViewPlan:
     masked: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
     row_filter: str | None = None
+    query: str = ""  # the view's SELECT: what the role reads (published tables are written from it)
 
 
 def view_name(role: str, spec: TableSpec) -> str:
@@ -103,8 +104,8 @@ def plan_view(role_name: str, role: Role, spec: TableSpec, columns: list[str]) -
             plan.masked.append(name)
     if not selects:
         return None
-    plan.sql = (f"CREATE OR REPLACE VIEW {plan.view} TBLPROPERTIES ('{VIEW_MARK}' = '{role_name}') AS "
-                f"SELECT {', '.join(selects)} FROM {spec.qualified}" + (f" WHERE {where}" if where else ""))
+    plan.query = f"SELECT {', '.join(selects)} FROM {spec.qualified}" + (f" WHERE {where}" if where else "")
+    plan.sql = f"CREATE OR REPLACE VIEW {plan.view} TBLPROPERTIES ('{VIEW_MARK}' = '{role_name}') AS {plan.query}"
     return plan
 
 

@@ -53,3 +53,31 @@ def test_a_missing_or_broken_manifest_declares_nothing(tmp_path):
     assert dbt_specs(tmp_path / "none.json") == []
     (tmp_path / "bad.json").write_text("{")
     assert dbt_specs(tmp_path / "bad.json") == []
+
+
+def test_a_published_table_takes_its_models_declarations_and_the_newest_manifest(tmp_path):
+    import os
+
+    from citylake.security.specs import dbt_manifest, published_specs
+    from citylake.settings import Settings
+
+    project, metadata = tmp_path / "dbt_project", tmp_path / "metadata"
+    (project / "target").mkdir(parents=True)
+    (metadata / "published").mkdir(parents=True)
+    parsed = _manifest(tmp_path).rename(project / "target" / "manifest.json")
+    (metadata / "published" / "services.yml").write_text(
+        "name: services\nversion: 2\ndescription: d\nmodel: person_services\ngrain: g\nkeys: [citizen_id_token]\n"
+        "owner: {team: t}\ncolumns:\n"
+        "  - {name: citizen_id_token, type: string, description: t}\n"
+        "  - {name: holder_name, type: string, description: n}\n", encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", metadata_dir=metadata, gold={"dbt_project_dir": project})
+    assert dbt_manifest(settings) == parsed
+    [spec] = published_specs(settings)
+    assert spec.qualified == "published.services_v2"
+    assert {t.name for t in spec.columns} == {"citizen_id_token", "holder_name"}, "only the contract's columns"
+    assert spec.tag("holder_name").grade == 3 and spec.source_column is None, "served_by is not published"
+    built = tmp_path / "home" / "dbt" / "target" / "manifest.json"
+    built.parent.mkdir(parents=True)
+    built.write_text(parsed.read_text())
+    os.utime(parsed, (1, 1))
+    assert dbt_manifest(settings) == built, "a build newer than the parse: its declarations"
