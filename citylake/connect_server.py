@@ -47,6 +47,13 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 @dataclass
 class ConnectServer:
     settings: Settings
+    #: Also serve the SQL endpoint (HiveServer2, citylake.sql_endpoint) from this JVM; None
+    #: follows ``settings.sql_endpoint.enabled``.
+    sql_endpoint: bool | None = None
+
+    @property
+    def serves_sql_endpoint(self) -> bool:
+        return self.settings.sql_endpoint.enabled if self.sql_endpoint is None else self.sql_endpoint
 
     @property
     def host(self) -> str:
@@ -95,6 +102,10 @@ class ConnectServer:
         # Clients check these, so a client of another home never writes into this lake.
         conf["spark.citylake.home"] = str(self.settings.home)
         conf["spark.citylake.lake"] = self.settings.lake
+        if self.serves_sql_endpoint:
+            from citylake.sql_endpoint import connect_server_command
+
+            return connect_server_command(self.settings, conf, jars)
         cmd = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS]
         for key, value in conf.items():
             cmd += ["--conf", f"{key}={value}"]
