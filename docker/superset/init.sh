@@ -1,7 +1,6 @@
 #!/bin/sh
 # One-shot set-up of Superset for docker-compose.yml (service superset-init): its metadata
-# database, the admin user, the default roles, and the lake as a database to query
-# (the Spark Thrift Server). Every step is safe to repeat.
+# database, the admin user and the default roles. Every step is safe to repeat.
 set -eu
 
 superset db upgrade
@@ -12,7 +11,5 @@ superset fab create-admin \
     --firstname Superset --lastname Admin \
     --email "${SUPERSET_ADMIN_USER}@citylake.local"
 superset init
-# Registering needs no running Thrift Server; queries do.
-superset set-database-uri \
-    --database_name "citylake lake" \
-    --uri "${SUPERSET_LAKE_URI}"
+# The lake (database "citylake lake", the Spark Thrift Server) comes with the dashboards:
+# service superset-dashboards imports both through the API once Superset answers.
