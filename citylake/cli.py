@@ -40,6 +40,24 @@ def _register_subcommands() -> None:
     for command in gold_app.registered_commands:
         command.callback = user_errors(command.callback)
     app.add_typer(gold_app, name="gold")
+    from citylake.ml.commands import ml_app
+
+    for command in ml_app.registered_commands:
+        command.callback = user_errors(command.callback)
+    app.add_typer(ml_app, name="ml")
+    from citylake.published.commands import published_app
+
+    app.add_typer(published_app, name="published")
+    from citylake.sql_endpoint_commands import sql_endpoint_app
+
+    app.add_typer(sql_endpoint_app, name="sql-endpoint")
+    from citylake.superset.commands import charts_app, superset_app
+
+    for sub in (superset_app, charts_app):
+        for command in sub.registered_commands:
+            command.callback = user_errors(command.callback)
+    app.add_typer(superset_app, name="superset")
+    app.add_typer(charts_app, name="charts")
 
 
 _register_subcommands()
@@ -188,7 +206,9 @@ def demo(
     from rich.progress import Progress
 
     from citylake.connect_server import ConnectServer
-    from citylake.demo import ensure_city, gold_layer, quality_lines, reconciliation_summary, table_counts
+    from citylake.demo import (
+        ensure_city, gold_layer, published_summary, quality_lines, reconciliation_summary, table_counts,
+    )
     from citylake.security.demo import demo_views
     from citylake.pipeline import delivery_days
     from citylake.settings import get_settings
@@ -212,6 +232,7 @@ def demo(
     print_rows(["table", "rows"], counts, OutputFormat.table, title="What the demo built")
     recon = reconciliation_summary(spark)
     console.print("reconciliation (ops.batch_reconciliation): " + ", ".join(f"{k}: {v}" for k, v in sorted(recon.items())))
+    published_line = published_summary(settings)
     secure_lines = demo_views(spark, settings)
     console.print(quality_lines(settings), soft_wrap=True, highlight=False)
     console.print(f"done in {time.monotonic() - started:.0f} s; {len(failures)} step(s) reported a problem (above).")
@@ -220,7 +241,9 @@ def demo(
                   f"  quarantine .venv/bin/citylake sql \"SELECT _reasons, _source_file, _line FROM quarantine.public_security__persons\"\n"
                   f"  gold       .venv/bin/citylake sql \"SELECT * FROM gold.population_stats LIMIT 20\"; "
                   f"Splink charts in {settings.home / 'reports' / 'resolution'}\n"
+                  f"{published_line}\n"
                   f"  Airflow    make airflow   (DAGs citylake_source__*, citylake_gold; UI on http://localhost:{settings.airflow.port})\n"
+                  f"  dashboards make superset  (Superset on the lake, dashboards of dashboards/; files: .venv/bin/citylake charts render --out charts)\n"
                   f"  catalog    .venv/bin/citylake catalog sync && .venv/bin/citylake catalog lineage silver.public_security__persons -o lineage.html\n"
                   f"  lake       {settings.lake}\n" + secure_lines, soft_wrap=True, highlight=False)
     if recon.get("unbalanced"):

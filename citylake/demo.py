@@ -98,4 +98,62 @@ def gold_layer(settings: Settings) -> list[str]:
         console.print(f"gold: dbt build of {result['nodes']} nodes in {result['elapsed_s']} s: {result['statuses']}")
     except CitylakeError as exc:
         problems.append(f"gold: {exc}")
+        return problems
+    problems += scores_layer(settings)
+    problems += published_layer(settings)
     return problems
+
+
+def scores_layer(settings: Settings) -> list[str]:
+    """The models of citylake.ml on the new gold (trained on the city's labels the first
+    time), their tags in gold.person_tags / enterprise_tags; returns the problems."""
+    from citylake.console import console
+    from citylake.errors import CitylakeError
+    from citylake.ml.jobs import score_and_tag
+
+    try:
+        with console.status("scores: training and scoring the elderly-care and abnormal-operation models…") as status:
+            report = score_and_tag(settings, progress=lambda step: status.update(f"scores: {step}…"))
+    except CitylakeError as exc:
+        return [f"scores: {exc}"]
+    for model in report["trained"]:
+        console.print(f"scores: trained {model['model']} {model['version']} ({model['estimator']}): held-out ROC AUC "
+                      f"{model['holdout_roc_auc']:.3f} vs baseline {model['baseline_roc_auc']:.3f}; card in {model['path']}",
+                      highlight=False, soft_wrap=True)
+    for scored in report["scored"]:
+        console.print(f"scores: {scored['model']} {scored['version']}: {scored['tagged']} of {scored['rows']} tagged "
+                      f"in {scored['table']}", highlight=False)
+    return [f"scores: {line}" for line in report["skipped"]]
+
+
+def published_layer(settings: Settings) -> list[str]:
+    """The published tables from the new gold (only what changed) and the manifest; returns
+    the problems, one line per table that could not be written."""
+    from citylake.console import console
+    from citylake.errors import CitylakeError
+    from citylake.published.writer import publish_all
+
+    try:
+        with console.status("published: writing the published tables (metadata/published) from gold…"):
+            report = publish_all(settings, raise_errors=False)
+    except CitylakeError as exc:
+        return [f"published: {exc}"]
+    changed = [r for r in report.results if r.changed]
+    console.print(f"published: {len(report.results)} table(s), {len(changed)} changed; manifest {report.manifest}",
+                  highlight=False, soft_wrap=True)
+    return [f"published: {e}" for e in report.errors]
+
+
+def published_summary(settings: Settings) -> str:
+    """The published tables with their versions (from the manifest), printed; returns the
+    demo's "where to look" line for them."""
+    from citylake.console import OutputFormat, print_rows
+    from citylake.published.manifest import manifest_entries, manifest_location
+
+    entries = manifest_entries(settings)
+    if entries:
+        print_rows(["published table", "Delta version", "contract version", "rows", "published at"],
+                   [(e["name"], e["version"], e["contract_version"], e["rows"], e["published_at"]) for e in entries],
+                   OutputFormat.table, title="Published tables (Delta, change data feed; readable without Spark)")
+    return (f"  published  .venv/bin/citylake published --format json   (manifest {manifest_location(settings).uri}; "
+            "read with deltalake or DuckDB: citylake.published.readers, README \"Published tables\")")

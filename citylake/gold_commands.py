@@ -39,8 +39,11 @@ def parse_command() -> None:
 
 @gold_app.command("run")
 def run_command() -> None:
-    """Resolution, then dbt build: the whole gold layer."""
+    """Resolution, dbt build, then the published tables: the whole gold layer (as the gold DAG)."""
     from citylake.gold import build
+    from citylake.published.writer import publish_all
     from citylake.resolution.job import run_resolution
 
-    console.print_json(json.dumps({"resolution": run_resolution(), "dbt": build()}, default=str))
+    out = {"resolution": run_resolution(), "dbt": build()}
+    out["published"] = publish_all().summary()
+    console.print_json(json.dumps(out, default=str))

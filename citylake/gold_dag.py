@@ -1,4 +1,5 @@
-"""The gold DAG: entity resolution, then the dbt project rendered by Cosmos.
+"""The gold DAG: entity resolution, then the dbt project rendered by Cosmos, then the
+published tables (``citylake.published``) written from the new gold.
 
 Kept apart from ``citylake.gold`` (which never imports Airflow) like
 ``citylake.orchestration`` is for the sources. Cosmos renders from the manifest that
@@ -48,6 +49,41 @@ def resolve_entities() -> dict[str, Any]:
     return run_resolution()
 
 
+def published_assets(settings: Settings) -> list[Asset]:
+    """An Asset per published table (``metadata/published``), which the publish task updates:
+    downstream DAGs can be scheduled on them. An invalid contract gives none here (the task
+    then fails with the contract's error) rather than a DAG that does not load."""
+    from citylake.errors import CitylakeError
+    from citylake.published.contracts import contracts_dir, load_published_contracts
+
+    try:
+        contracts = load_published_contracts(contracts_dir(settings.metadata_dir))
+    except CitylakeError:
+        return []
+    return [Asset(name=c.table, uri=f"citylake://published/{c.table_name}", group="published")
+            for c in contracts.values()]
+
+
+@task(task_id="score_models")
+def score_models() -> dict[str, Any]:
+    """Score gold with the models of `citylake.ml` (training a missing one when labels are at
+    hand) into `gold.*_model_scores`, and rebuild the tag marts when a score changed, so the
+    model tags reach `gold.person_tags` / `gold.enterprise_tags` with their model version."""
+    from citylake.ml.jobs import score_and_tag
+
+    return score_and_tag()
+
+
+@task(task_id="publish_tables")
+def publish_tables() -> dict[str, Any]:
+    """Write the published tables (metadata/published) from the new gold through the
+    consumer role's view, only what changed, and the manifest; fails naming each table
+    that could not be written."""
+    from citylake.published.writer import publish_all
+
+    return publish_all().summary()
+
+
 @task(task_id="dbt_manifest_missing")
 def manifest_missing() -> None:
     """Stands in for the dbt tasks when the manifest was not written, so the DAG still
@@ -83,5 +119,5 @@ def gold_dag(settings: Settings | None = None) -> DAG:
                                              dbt_executable_path=dbt_executable()),
             operator_args={"env": dbt_env(settings), "append_env": True, "install_deps": False},
         )
-        resolve_entities() >> dbt
+        resolve_entities() >> dbt >> score_models() >> publish_tables.override(outlets=published_assets(settings))()
     return dag

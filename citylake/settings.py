@@ -153,6 +153,37 @@ class GoldSettings(BaseModel):
     dbt_project_dir: Path = Field(SOURCE_ROOT / "dbt_project", description="The dbt project.")
 
 
+class SupersetSettings(BaseModel):
+    """The local Superset that `make superset` starts (its own virtual environment, SQLite
+    metadata under <home>/superset); a team runs the one in docker-compose.yml."""
+
+    port: int = Field(8088, description="Port of Superset's web server (loopback only).")
+    admin_user: str = Field("admin", description="Login of the admin user; its password is generated into <home>/superset.")
+    lake_uri: str = Field("", description="SQLAlchemy URI of the SQL endpoint Superset queries, e.g. hive://host:10000/default (the Spark Thrift Server); empty: a DuckDB file of views over the lake's Delta tables, refreshed by `citylake superset start`.")
+    python: str = Field("", description="Python of the Superset environment; empty: .venv-superset of the checkout.")
+    startup_timeout_s: int = Field(300, description="How long to wait for Superset's web server to answer.")
+
+
+class SqlEndpointSettings(BaseModel):
+    """The SQL endpoint for analysts and BI tools: Spark's Thrift Server (HiveServer2 protocol),
+    served by the home's Spark server (`citylake sql-endpoint start`)."""
+
+    enabled: bool = Field(False, description="Every start of the home's Spark server (autostart too) also serves the SQL endpoint.")
+    host: str = Field("127.0.0.1", description="Address the endpoint listens on: loopback by default (it has no authentication); 0.0.0.0 in a container.")
+    port: int = Field(10000, description="HiveServer2 port: jdbc:hive2://host:port/default, hive://host:port/default.")
+
+
+class MlSettings(BaseModel):
+    """Scores on gold (citylake.ml): where models live, where training labels come from, how
+    the small AutoML splits and cross-validates."""
+
+    models_dir: Path | None = Field(None, description="Folder of the trained models (<name>/<version>/model.joblib, model_card.json/.md); empty: <home>/models.")
+    labels_dir: Path | None = Field(None, description="Folder of the training labels (the generator's ground_truth/); empty: ground_truth/ beside the landing zone. Read for training only, never written to gold.")
+    seed: int = Field(42, description="Seed of the held-out split, the CV folds and every estimator: one seed and one gold give one model.")
+    cv_folds: int = Field(5, ge=2, le=20, description="Stratified folds of the cross-validation that picks the estimator.")
+    holdout_share: float = Field(0.25, gt=0, lt=0.8, description="Share of the labelled rows held out to judge the chosen model against the baseline.")
+
+
 class SecuritySettings(BaseModel):
     """Where the encryption keys are and who holds the master key (citylake.security, docs/security.md)."""
 
@@ -187,6 +218,9 @@ class Settings(BaseSettings):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     gold: GoldSettings = Field(default_factory=GoldSettings)
+    ml: MlSettings = Field(default_factory=MlSettings)
+    superset: SupersetSettings = Field(default_factory=SupersetSettings)
+    sql_endpoint: SqlEndpointSettings = Field(default_factory=SqlEndpointSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -36,7 +36,7 @@ STACK = {
     "spark-master", "spark-worker", "spark-connect", "spark-thriftserver",
     "airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
     "elasticsearch", "openmetadata-migrate", "openmetadata",
-    "superset-init", "superset",
+    "superset-init", "superset", "superset-dashboards",
 }
 AIRFLOW_SERVICES = {"airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
                     "airflow-triggerer", "airflow-worker"}

@@ -34,3 +34,14 @@ def test_gold_dag_renders_from_manifest(manifest, settings) -> None:  # type: ig
     assert {"silver.public_security__persons", "silver.market_supervision__enterprises"} <= names, names
     assert not [n for n in names if "xref" in n]
     assert took < 5, took
+
+
+def test_the_published_tables_follow_the_dbt_models(manifest, settings) -> None:  # type: ignore[no-untyped-def]
+    from citylake.gold_dag import gold_dag
+
+    dag = gold_dag(settings)
+    publish = dag.get_task("publish_tables")
+    assert publish.downstream_task_ids == set(), "the last step"
+    before = publish.get_flat_relative_ids(upstream=True)
+    assert {t for t in dag.task_ids if t.startswith("dbt.")} <= before, "after every model and its tests"
+    assert {"published.population_stats_v1", "published.dim_person_v1"} <= {a.name for a in publish.outlets}
