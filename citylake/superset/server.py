@@ -95,7 +95,7 @@ class SupersetServer:
         configured = self.settings.superset.python
         path = Path(configured) if configured else SOURCE_ROOT / ".venv-superset" / "bin" / "python"
         if not path.exists():
-            raise ConfigError(f"no Superset environment at {path}: run `make setup` (it creates .venv-superset), "
+            raise ConfigError(f"no Superset environment at {path}: run `make setup-superset` (it creates .venv-superset), "
                               "or set CITYLAKE_SUPERSET__PYTHON")
         return path
 
