@@ -35,8 +35,9 @@ def snapshot(spark) -> dict[str, tuple[Any, ...]]:  # type: ignore[no-untyped-de
             name = f"{schema}.{t.name}"
             if t.isTemporary or t.tableType == "VIEW" or name in ACTIVITY_LOGS:
                 continue
-            row = spark.sql(f"SELECT count(*) AS n, bit_xor(xxhash64(*)) AS x, "
-                            f"sum(abs(xxhash64(*)) % 1000000007) AS s FROM {name}").collect()[0]
+            # over the row's JSON: xxhash64 takes no map columns (ops.sensitive_data_scan has one)
+            row = spark.sql(f"SELECT count(*) AS n, bit_xor(xxhash64(to_json(struct(*)))) AS x, "
+                            f"sum(abs(xxhash64(to_json(struct(*)))) % 1000000007) AS s FROM {name}").collect()[0]
             version = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]["version"]
             out[name] = (row["n"], row["x"], row["s"], version)
     return out
