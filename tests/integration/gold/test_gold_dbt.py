@@ -15,7 +15,7 @@ pytestmark = pytest.mark.spark
 
 MARTS = ("dim_person", "person_relationship", "population_stats", "dim_enterprise", "enterprise_profile",
          "enterprise_stats", "dim_admin_division", "dim_address", "person_tags", "enterprise_tags",
-         "emergency_nearest_resources", "emergency_shelter_coverage", "city_code")
+         "emergency_nearest_resources", "emergency_shelter_coverage", "city_code", "person_profile")
 
 
 def test_dbt_build_green(dbt_build: dict[str, Any]) -> None:
@@ -72,6 +72,18 @@ def test_every_person_has_one_valid_city_code_that_reveals_nothing(dbt_build: di
     # not the person key nor the citizen-ID token in another dress
     keys = set(dim["person_key"]) | set(dim["citizen_id_token"].dropna())
     assert not any(c[2:-1].lower() in k for c in codes["city_code"] for k in keys)
+
+
+def test_person_profile_is_one_row_per_person_agreeing_with_its_parts(dbt_build: dict[str, Any], spark, settings) -> None:  # type: ignore[no-untyped-def]
+    gold = settings.gold.dbt_schema
+    profile = spark.table(f"{gold}.person_profile").toPandas().set_index("person_key")
+    assert profile.index.is_unique and len(profile) == spark.table(f"{gold}.dim_person").count()
+    edges = spark.table(f"{gold}.person_relationship").where("relation = 'parent_of'").groupBy("person_key").count().toPandas()
+    children = profile["children"].reindex(edges["person_key"]).fillna(-1).astype(int).tolist()
+    assert children == edges["count"].tolist() and sum(children) > 0
+    tagged = spark.table(f"{gold}.person_tags").select("person_key", "tag_code").toPandas()
+    assert all(t in profile.at[k, "tags"] for k, t in zip(tagged["person_key"], tagged["tag_code"]))
+    assert profile["city_code"].notna().all() and (profile["employers"] > 0).any() and profile["on_subsistence_allowance"].any()
 
 
 def _age(birth: dt.date, day: dt.date) -> int:
