@@ -19,25 +19,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from harness import HERE, run_child, save
+
 DAY0 = dt.date(2026, 1, 1)
 #: Sources gold does not read (the IoT stream). All the others run: with only the departments
 #: the features read, Splink's EM on the organisations underflowed (m probability < 1e-300).
 NOT_GOLD_INPUTS = {"iot"}
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _delta_version(spark, table: str) -> int:  # type: ignore[no-untyped-def]
@@ -154,23 +145,11 @@ def main() -> None:
         child(args)
         return
     for people in args.people:
-        home = args.scratch / f"models-{people}"
-        shutil.rmtree(home, ignore_errors=True)
-        env = dict(os.environ, CITYLAKE_HOME=str(home), CITYLAKE_LANDING_ROOT=str(home / "city" / "landing"),
-                   CITYLAKE_SPARK__REMOTE=f"sc://127.0.0.1:{_free_port()}", CITYLAKE_SPARK__DRIVER_MEMORY="3g",
-                   CITYLAKE_SPARK__SHUFFLE_PARTITIONS="4", CITYLAKE_QUALITY__IN_SOURCE_DAGS="false")
-        proc = subprocess.run([sys.executable, __file__, "--child", "--people", str(people), "--seed", str(args.seed)],
-                              env=env, capture_output=True, text=True)
-        subprocess.run([sys.executable, "-m", "citylake.cli", "server", "stop"], env=env, capture_output=True)
-        if not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
-        if proc.returncode != 0:
-            sys.exit(f"benchmark at {people} people failed:\n{proc.stderr[-4000:]}")
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = run_child(__file__, args.scratch / f"models-{people}", ["--people", str(people), "--seed", str(args.seed)],
+                            {"CITYLAKE_SPARK__DRIVER_MEMORY": "3g", "CITYLAKE_SPARK__SHUFFLE_PARTITIONS": "4",
+                             "CITYLAKE_QUALITY__IN_SOURCE_DAGS": "false"}, keep=args.keep)
         report(figures)
-        results = HERE / "results"
-        results.mkdir(exist_ok=True)
-        (results / f"models-{people}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        save(f"models-{people}", figures)
 
 
 if __name__ == "__main__":

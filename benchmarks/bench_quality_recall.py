@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import socket
 import statistics
 import sys
 import time
@@ -32,13 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+from harness import HERE, free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _row_file_and_line(m: dict[str, Any], entity: Any) -> tuple[str, int | None]:
@@ -114,7 +108,7 @@ def main() -> None:
     if args.home is None:
         home = HERE / "scratch" / f"quality-{args.people}"
         os.environ.update(CITYLAKE_HOME=str(home), CITYLAKE_LANDING_ROOT=str(home / "city" / "landing"),
-                          CITYLAKE_SPARK__REMOTE=f"sc://127.0.0.1:{_free_port()}")
+                          CITYLAKE_SPARK__REMOTE=f"sc://127.0.0.1:{free_port()}")
     from citylake.connect_server import ConnectServer
     from citylake.contracts import load_contracts
     from citylake.pipeline import _session, delivery_days, run_day

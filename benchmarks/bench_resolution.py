@@ -17,26 +17,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from math import comb
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from harness import HERE, run_child, save
+
 DAY0 = dt.date(2026, 1, 1)
 #: Departments whose records name people or enterprises (the rest does not feed resolution).
 SOURCES = ("public_security", "civil_affairs", "health", "hr_social_security", "market_supervision", "tax",
            "licences", "emergency")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _agreement(a, b, key: str) -> float:  # type: ignore[no-untyped-def]
@@ -107,21 +98,11 @@ def main() -> None:
         child(args)
         return
     for people in args.people:
-        home = HERE / "scratch" / f"resolution-{people}"
-        shutil.rmtree(home, ignore_errors=True)
-        env = dict(os.environ, CITYLAKE_HOME=str(home), CITYLAKE_LANDING_ROOT=str(home / "city" / "landing"),
-                   CITYLAKE_SPARK__REMOTE=f"sc://127.0.0.1:{_free_port()}", CITYLAKE_SPARK__DRIVER_MEMORY="8g")
-        proc = subprocess.run([sys.executable, __file__, "--child", "--people", str(people), "--seed", str(args.seed),
-                               "--backends", args.backends], env=env, capture_output=True, text=True)
-        subprocess.run([sys.executable, "-m", "citylake.cli", "server", "stop"], env=env, capture_output=True)
-        if not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
-        if proc.returncode != 0:
-            sys.exit(f"benchmark at {people} people failed:\n{proc.stderr[-4000:]}")
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = run_child(__file__, HERE / "scratch" / f"resolution-{people}",
+                            ["--people", str(people), "--seed", str(args.seed), "--backends", args.backends],
+                            {"CITYLAKE_SPARK__DRIVER_MEMORY": "8g"}, keep=args.keep)
         _print(figures, args.backends.split(","))
-        (HERE / "results").mkdir(exist_ok=True)
-        (HERE / "results" / f"resolution-{people}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+        save(f"resolution-{people}", figures)
 
 
 def _print(f: dict, backends: list[str]) -> None:

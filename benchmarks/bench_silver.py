@@ -18,22 +18,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from harness import HERE, run_child, save
+
 DAY0, DAY1 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_size(people: int, seed: int, workers: int) -> dict:
@@ -129,20 +120,12 @@ def main() -> None:
         return
     results = []
     for people in args.people:
-        home = HERE / "scratch" / f"silver-{people}"
-        shutil.rmtree(home, ignore_errors=True)
-        env = dict(os.environ, CITYLAKE_HOME=str(home), CITYLAKE_LANDING_ROOT=str(home / "city" / "landing"),
-                   CITYLAKE_SPARK__REMOTE=f"sc://127.0.0.1:{_free_port()}", CITYLAKE_SPARK__DRIVER_MEMORY="8g")
-        proc = subprocess.run([sys.executable, __file__, "--child", "--people", str(people), "--seed", str(args.seed),
-                               "--workers", str(args.workers)], env=env, capture_output=True, text=True)
-        subprocess.run([sys.executable, "-m", "citylake.cli", "server", "stop"], env=env, capture_output=True)
-        if proc.returncode != 0:
-            sys.exit(f"benchmark at {people} people failed:\n{proc.stderr[-4000:]}")
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = run_child(__file__, HERE / "scratch" / f"silver-{people}",
+                            ["--people", str(people), "--seed", str(args.seed), "--workers", str(args.workers)],
+                            {"CITYLAKE_SPARK__DRIVER_MEMORY": "8g"}, keep=True)  # the home is the next run's input
         results.append(figures)
         _print(figures)
-        (HERE / "results").mkdir(exist_ok=True)
-        (HERE / "results" / f"silver-{people}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+        save(f"silver-{people}", figures)
 
 
 def _print(f: dict) -> None:
